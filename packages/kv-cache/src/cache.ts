@@ -1,0 +1,393 @@
+import type { Payload } from 'payload'
+import { controlFor } from './control.js'
+import { Dependencies, idFromWhere, type WriteDescription } from './dependencies.js'
+import { KVCacheMissError } from './errors.js'
+import { Invalidation } from './invalidation.js'
+import { fingerprint, kvKey, sha256, stableStringify } from './key.js'
+import { KVStore } from './kvStore.js'
+import { MemoryTier } from './memoryTier.js'
+import type { MethodSpec, ReadMethodName, ReadTarget } from './methods.js'
+import { type ResolvedOptions, resolvePolicies, type ScopePolicies } from './options.js'
+import { schemaFingerprint } from './schema.js'
+import { type CacheStats, debugLine, StatsRecorder } from './stats.js'
+import { PendingInvalidations, type TransactionID, transactionOf } from './transactions.js'
+import type { BypassReason, CacheEvent, KVBinding } from './types.js'
+
+type Args = Record<string, unknown> & { req?: unknown }
+type Call = () => Promise<unknown>
+
+/** Format marker of stored entries: bump when the entry layout changes. */
+const ENTRY_VERSION = 'e1'
+
+const slugOf = (target: ReadTarget | WriteDescription['target'], args: Args): string =>
+  String(
+    target === 'collection' || target === 'collectionVersions'
+      ? (args.collection ?? args.collectionSlug ?? '')
+      : (args.slug ?? args.global ?? args.globalSlug ?? ''),
+  )
+
+const idOf = (value: unknown): number | string | undefined => {
+  const id = (value as { id?: unknown } | null | undefined)?.id
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined
+}
+
+/**
+ * One cache per Payload instance: the read path, the write path and the transaction glue. The
+ * adapter wrapper (`withKVCache.ts`) routes each classified method here.
+ */
+export class KVCache {
+  readonly #options: ResolvedOptions
+  readonly #payload: Payload
+  readonly #store: KVStore
+  readonly #memory: MemoryTier
+  readonly #invalidation: Invalidation
+  readonly #policies: ScopePolicies
+  readonly #dependencies: Dependencies
+  readonly #stats = new StatsRecorder()
+  readonly #pending = new PendingInvalidations()
+  readonly #inflight = new Map<string, Promise<string | undefined>>()
+  readonly #schema: string
+  readonly #maxTtl: number
+
+  constructor(payload: Payload, binding: KVBinding, options: ResolvedOptions) {
+    this.#payload = payload
+    this.#options = options
+    this.#policies = resolvePolicies(options, payload.config)
+    this.#dependencies = new Dependencies(payload.config, {
+      collections: this.#policies.collections.keys(),
+      globals: this.#policies.globals.keys(),
+    })
+    this.#schema = schemaFingerprint(payload.config)
+    this.#maxTtl = Math.max(
+      options.ttl,
+      ...this.#policies.collections.values(),
+      ...this.#policies.globals.values(),
+    )
+    this.#store = new KVStore({
+      binding,
+      timeoutMs: options.timeoutMs,
+      threshold: options.circuitThreshold,
+      cooldownMs: options.circuitCooldownMs,
+      emit: this.emit,
+      log: this.#log,
+    })
+    this.#memory = new MemoryTier(options.memoryMaxBytes)
+    this.#invalidation = new Invalidation({
+      store: this.#store,
+      namespace: options.namespace,
+      maxStaleMs: options.maxStaleMs,
+      // Tokens must outlive every entry keyed by them, or an expired token would revive old entries.
+      tokenTtl: this.#maxTtl + 86_400,
+      background: this.#background,
+    })
+  }
+
+  #log = (level: 'error' | 'info' | 'warn', message: string): void => {
+    this.#payload.logger?.[level](message)
+  }
+
+  emit = (event: CacheEvent): void => {
+    this.#stats.record(event)
+    if (this.#options.debug) {
+      const line = debugLine(event)
+      if (line) this.#log('info', line)
+    }
+    if (this.#options.onEvent) {
+      try {
+        this.#options.onEvent(event)
+      } catch {
+        // A metrics sink must never break a read.
+      }
+    }
+  }
+
+  #background = (promise: Promise<unknown>): boolean => {
+    const quiet = promise.catch(() => undefined)
+    if (!this.#options.waitUntil) return false
+    try {
+      this.#options.waitUntil(quiet)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  #readEvent(
+    operation: ReadMethodName,
+    slug: string,
+    fullKey: string,
+    started: number,
+  ): { operation: ReadMethodName; slug: string; key: string; durationMs: number } {
+    const wantsKey = this.#options.debug || this.#options.onEvent
+    return {
+      operation,
+      slug,
+      key: wantsKey ? fingerprint(fullKey) : '',
+      durationMs: Date.now() - started,
+    }
+  }
+
+  #bypass(operation: ReadMethodName, slug: string, reason: BypassReason, call: Call) {
+    this.emit({ type: 'bypass', reason, ...this.#readEvent(operation, slug, '', Date.now()) })
+    return call()
+  }
+
+  /** The data path of one read, top to bottom. */
+  async read(operation: ReadMethodName, target: ReadTarget, args: Args, call: Call): Promise<unknown> {
+    const started = Date.now()
+    const slug = slugOf(target, args)
+    const isGlobal = target === 'global' || target === 'globalVersions'
+    const ttl = (isGlobal ? this.#policies.globals : this.#policies.collections).get(slug)
+    if (ttl === undefined) return call() // internal, auth (not opted in) or turned off
+
+    // 1. What the request asks for; reads inside a transaction may see uncommitted rows.
+    const control = controlFor(args.req)
+    if (control?.bypass) return this.#bypass(operation, slug, 'request', call)
+    if ((await transactionOf(args.req)) !== undefined) {
+      return this.#bypass(operation, slug, 'transaction', call)
+    }
+
+    // 2. The key: the arguments, and the invalidation tokens as they are *before* the database read.
+    const { req: _req, ...keyArgs } = args
+    const custom = this.#options.key?.({ operation, slug, args: keyArgs })
+    const material = custom === undefined ? stableStringify(keyArgs) : JSON.stringify(custom)
+    const id = this.#dependencies.itemOf(operation, target, keyArgs)
+    const tokens = await this.#invalidation.snapshot(
+      this.#dependencies.readTokens({ target, slug, args: keyArgs, id }),
+    )
+    if (tokens === undefined) {
+      if (control?.mode === 'cache-only') throw new KVCacheMissError(operation, slug)
+      return this.#bypass(operation, slug, 'invalidation-unknown', call)
+    }
+    const fullKey = `${operation}|${slug}|${tokens}|${material}`
+
+    // 3. Look up: memory, a read already in flight, then KV.
+    if (control?.mode !== 'refresh') {
+      const now = Date.now()
+      const hit = this.#memory.get(fullKey, now)
+      if (hit) {
+        this.emit({ type: 'hit', tier: 'memory', ...this.#readEvent(operation, slug, fullKey, started) })
+        return JSON.parse(hit.data)
+      }
+      const inflight = this.#inflight.get(fullKey)
+      if (inflight) {
+        const data = await inflight.catch(() => undefined)
+        if (data !== undefined) {
+          this.emit({ type: 'hit', tier: 'memory', ...this.#readEvent(operation, slug, fullKey, started) })
+          return JSON.parse(data)
+        }
+      }
+      const stored = await this.#kvGet(fullKey, isGlobal, slug, operation)
+      if (stored) {
+        this.#memory.set(fullKey, stored)
+        this.emit({ type: 'hit', tier: 'kv', ...this.#readEvent(operation, slug, fullKey, started) })
+        return JSON.parse(stored.data)
+      }
+      if (control?.mode === 'cache-only') throw new KVCacheMissError(operation, slug)
+    }
+
+    // 4. Miss: one database call for identical concurrent misses, then store.
+    this.emit({ type: 'miss', ...this.#readEvent(operation, slug, fullKey, started) })
+    const entryTtl = Math.min(control?.ttl ?? ttl, this.#maxTtl)
+    let resolveData!: (data: string | undefined) => void
+    const flight = new Promise<string | undefined>((resolve) => {
+      resolveData = resolve
+    })
+    this.#inflight.set(fullKey, flight)
+    try {
+      const result = await call()
+      const data = result === undefined ? undefined : JSON.stringify(result)
+      resolveData(data)
+      if (data !== undefined) this.#fill(fullKey, data, entryTtl, isGlobal, slug, operation, started)
+      return result
+    } catch (error) {
+      resolveData(undefined)
+      throw error
+    } finally {
+      this.#inflight.delete(fullKey)
+    }
+  }
+
+  async #kvKeyFor(fullKey: string, isGlobal: boolean, slug: string, operation: string) {
+    return kvKey(
+      this.#options.namespace,
+      this.#schema,
+      isGlobal ? 'g' : 'c',
+      slug,
+      operation,
+      await sha256(fullKey),
+    )
+  }
+
+  async #kvGet(fullKey: string, isGlobal: boolean, slug: string, operation: string) {
+    if (!this.#store.available) return undefined
+    const raw = await this.#store.get(await this.#kvKeyFor(fullKey, isGlobal, slug, operation))
+    if (!raw) return undefined
+    // `e1\n<expiresAt>\n<full key>\n<data>`: the full key guards against hash collisions.
+    const a = raw.indexOf('\n')
+    const b = raw.indexOf('\n', a + 1)
+    const c = raw.indexOf('\n', b + 1)
+    if (a < 0 || b < 0 || c < 0 || raw.slice(0, a) !== ENTRY_VERSION) return undefined
+    const expiresAt = Number(raw.slice(a + 1, b))
+    if (!(expiresAt > Date.now()) || raw.slice(b + 1, c) !== fullKey) return undefined
+    return { data: raw.slice(c + 1), expiresAt }
+  }
+
+  #fill(
+    fullKey: string,
+    data: string,
+    ttl: number,
+    isGlobal: boolean,
+    slug: string,
+    operation: ReadMethodName,
+    started: number,
+  ): void {
+    const bytes = data.length
+    if (bytes > this.#options.maxEntryBytes) {
+      this.emit({ type: 'skip-size', bytes, ...this.#readEvent(operation, slug, fullKey, started) })
+      return
+    }
+    // The expiry travels with the entry: KV rejects expirationTtl under 60 s, ours may be shorter.
+    const expiresAt = Date.now() + ttl * 1000
+    if (this.#memory.enabled) this.#memory.set(fullKey, { data, expiresAt })
+    this.emit({ type: 'store', bytes, ...this.#readEvent(operation, slug, fullKey, started) })
+    if (!this.#store.available) return
+    const put = this.#kvKeyFor(fullKey, isGlobal, slug, operation).then((key) =>
+      this.#store.put(key, `${ENTRY_VERSION}\n${expiresAt}\n${fullKey}\n${data}`, ttl),
+    )
+    this.#background(put)
+  }
+
+  /** A write: pass it through, then invalidate what it changed (after commit in a transaction). */
+  async write(
+    operation: string,
+    spec: Extract<MethodSpec, { kind: 'write' }>,
+    args: Args,
+    call: Call,
+  ): Promise<unknown> {
+    const transaction = await transactionOf(args.req)
+    let result: unknown
+    let failed = false
+    try {
+      result = await call()
+      return result
+    } catch (error) {
+      failed = true
+      throw error
+    } finally {
+      const target = spec.target === 'collection' && args.globalSlug ? 'global' : spec.target
+      const known = args.id ?? idFromWhere(args.where)
+      const single = operation !== 'updateMany' && operation !== 'deleteMany'
+      let ids: (number | string)[] | undefined
+      if (typeof known === 'string' || typeof known === 'number') ids = [known]
+      else if (!failed && single && idOf(result) !== undefined) ids = [idOf(result) as number | string]
+      else if (!failed && Array.isArray(result)) {
+        const all = result.map(idOf)
+        if (all.every((id) => id !== undefined)) ids = all as (number | string)[]
+      }
+      const tokens = this.#dependencies.writeTokens({
+        target,
+        slug: slugOf(target === 'global' ? 'global' : 'collection', args),
+        deletes: spec.deletes,
+        versions: spec.versions,
+        ids,
+      })
+      await this.invalidateAfterCommit(tokens, transaction)
+    }
+  }
+
+  /** Invalidates now, or when `transaction` commits. */
+  async invalidateAfterCommit(tokens: string[], transaction: TransactionID | undefined) {
+    if (!tokens.length) return
+    if (transaction !== undefined) this.#pending.add(transaction, tokens)
+    else await this.invalidate(tokens)
+  }
+
+  async commit(id: unknown, call: Call): Promise<unknown> {
+    const transaction = await transactionOf({ transactionID: id })
+    try {
+      return await call()
+    } finally {
+      const tokens = this.#pending.take(transaction)
+      if (tokens.length) await this.invalidate(tokens)
+    }
+  }
+
+  async rollback(id: unknown, call: Call): Promise<unknown> {
+    const transaction: TransactionID | undefined = await transactionOf({ transactionID: id })
+    try {
+      return await call()
+    } finally {
+      // Nothing was committed, and reads inside the transaction stored nothing.
+      this.#pending.take(transaction)
+    }
+  }
+
+  /** Bumps invalidation tokens (names as in `dependencies.ts`). */
+  async invalidate(tokens: string[]): Promise<void> {
+    const bySlug = new Map<string, string[]>()
+    for (const token of tokens) {
+      const slug = token === 'all' ? '*' : token.startsWith('g:') ? token : token.split(':')[1]
+      const list = bySlug.get(slug ?? '*') ?? []
+      list.push(token)
+      bySlug.set(slug ?? '*', list)
+    }
+    for (const [slug, targets] of bySlug) {
+      const isGlobal = slug.startsWith('g:')
+      this.emit({
+        type: 'invalidate',
+        scope: slug === '*' ? 'all' : isGlobal ? 'global' : 'collection',
+        slug: slug === '*' ? undefined : isGlobal ? slug.slice(2) : slug,
+        targets,
+      })
+    }
+    await this.#invalidation.bump(tokens)
+  }
+
+  /** Makes every cached entry stale: one KV write. */
+  async flush(): Promise<void> {
+    this.#memory.clear()
+    await this.invalidate(['all'])
+  }
+
+  /** Migrations rewrite tables behind the adapter's methods: flush after them. */
+  async migration(call: Call): Promise<unknown> {
+    try {
+      return await call()
+    } finally {
+      await this.flush()
+    }
+  }
+
+  stats(): CacheStats {
+    return this.#stats.snapshot(this.#store.circuit, {
+      entries: this.#memory.size,
+      bytes: this.#memory.bytes,
+    })
+  }
+
+  resetStats(): void {
+    this.#stats.reset()
+  }
+
+  /** Waits for background invalidation writes (tests, graceful shutdown). */
+  settled(): Promise<void> {
+    return this.#invalidation.settled()
+  }
+
+  get namespace(): string {
+    return this.#options.namespace
+  }
+
+  get schema(): string {
+    return this.#schema
+  }
+
+  get store(): KVStore {
+    return this.#store
+  }
+
+  get policies(): ScopePolicies {
+    return this.#policies
+  }
+}

@@ -1,0 +1,61 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { CacheControl } from './types.js'
+
+/**
+ * Per-request cache control. Payload hands `req.context` to most reads, but not to `findOne` from
+ * `findByID` (it passes `req: { transactionID }` only), nor to job runners. So control comes from
+ * two places, the innermost winning: `context.kvCache` on the request, and an explicit scope,
+ * `withCacheControl(control, fn)`, carried by AsyncLocalStorage through every read `fn` makes
+ * (Node, and Workers with the `nodejs_compat` flag).
+ */
+const scope = new AsyncLocalStorage<CacheControl>()
+
+const MODES = new Set(['cache-only', 'default', 'refresh'])
+
+/** Throws a `TypeError` naming the bad member; control values are never silently ignored. */
+export const validateControl = (control: unknown, where: string): CacheControl => {
+  if (typeof control !== 'object' || control === null || Array.isArray(control)) {
+    throw new TypeError(`payload-kv-cache: ${where} must be an object like { bypass: true }`)
+  }
+  const { bypass, ttl, mode, ...rest } = control as Record<string, unknown>
+  const unknown = Object.keys(rest)
+  if (unknown.length) {
+    throw new TypeError(
+      `payload-kv-cache: ${where} has unknown member(s) ${unknown.join(', ')}; allowed: bypass, ttl, mode`,
+    )
+  }
+  if (bypass !== undefined && typeof bypass !== 'boolean') {
+    throw new TypeError(`payload-kv-cache: ${where}.bypass must be a boolean`)
+  }
+  if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0)) {
+    throw new TypeError(`payload-kv-cache: ${where}.ttl must be a positive whole number of seconds`)
+  }
+  if (mode !== undefined && (typeof mode !== 'string' || !MODES.has(mode))) {
+    throw new TypeError(
+      `payload-kv-cache: ${where}.mode must be 'default', 'cache-only' or 'refresh', got ${JSON.stringify(mode)}`,
+    )
+  }
+  return control as CacheControl
+}
+
+/**
+ * Runs `fn` with cache control applied to every read it makes, including `findByID`, population
+ * and reads that carry no `context`.
+ *
+ * @example
+ * const post = await withCacheControl({ bypass: true }, () => payload.findByID({ collection: 'posts', id }))
+ */
+export const withCacheControl = <T>(control: CacheControl, fn: () => T): T => {
+  const outer = scope.getStore()
+  return scope.run({ ...outer, ...validateControl(control, 'withCacheControl(control)') }, fn)
+}
+
+/** The control in force for one adapter call. */
+export const controlFor = (req: unknown): CacheControl | undefined => {
+  const fromScope = scope.getStore()
+  const context = (req as { context?: { kvCache?: unknown } } | undefined)?.context
+  const fromContext =
+    context?.kvCache === undefined ? undefined : validateControl(context.kvCache, 'context.kvCache')
+  if (!fromContext) return fromScope
+  return fromScope ? { ...fromScope, ...fromContext } : fromContext
+}

@@ -1,0 +1,18 @@
+export { withCacheControl } from './control.js'
+export { KVCacheConfigError, KVCacheMissError } from './errors.js'
+export { flush, getCacheStats, invalidate, type InvalidationTarget, resetCacheStats } from './manage.js'
+export { adapterMethods, type MethodKind, type MethodSpec } from './methods.js'
+export type { CacheStats, ReadStats } from './stats.js'
+export type {
+  BypassReason,
+  CacheControl,
+  CacheEvent,
+  CacheTier,
+  KeyInput,
+  KVBinding,
+  KVCacheOptions,
+  KVNamespace,
+  KVOperation,
+  ScopeOptions,
+} from './types.js'
+export { withKVCache } from './withKVCache.js'

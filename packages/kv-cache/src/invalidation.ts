@@ -1,0 +1,200 @@
+import { kvKey } from './key.js'
+import { type KVStore, MIN_CACHE_TTL } from './kvStore.js'
+
+/**
+ * Invalidation state. Each token (see `dependencies.ts`) has a current value in KV, a unique random
+ * string written by the last write that touched it. A read takes a snapshot of its tokens *before*
+ * it reads the database and keys its entry by that snapshot, so:
+ * - a write costs one KV put per token, however many entries exist, and no `list`;
+ * - there is no read-modify-write: two isolates writing the same token both replace it, and any
+ *   value differs from what older entries were keyed by, so nothing is lost or cancelled;
+ * - a slow read that started before a write stores its result under the old snapshot, which no
+ *   later read looks up: the stale-set race cannot serve old data;
+ * - old entries are never deleted, they are orphaned and expire by TTL.
+ *
+ * This isolate applies its own writes locally at once ("pins"), so read-your-writes holds here even
+ * while KV still answers with the old token or the put is being retried.
+ */
+
+type Pin = { token: string; until: number }
+type TokenState = { kv: string | null; fetchedAt: number; pin?: Pin }
+
+/** Milliseconds a local pin outlives its successful put: KV's propagation bound plus its read cache. */
+const PIN_MS = 90_000
+/** KV accepts about one write a second to one key. */
+const KEY_WRITE_SPACING_MS = 1_000
+const MAX_RETRY_MS = 60_000
+
+const randomPart = (): string => {
+  const bytes = new Uint8Array(8)
+  crypto.getRandomValues(bytes)
+  let out = ''
+  for (const byte of bytes) out += byte.toString(36).padStart(2, '0')
+  return out
+}
+
+export const newToken = (now = Date.now()): string => `${now.toString(36)}-${randomPart()}`
+
+const tokenTime = (token: string | null): number =>
+  token ? Number.parseInt(token.slice(0, token.indexOf('-')), 36) || 0 : 0
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export type InvalidationOptions = {
+  store: KVStore
+  namespace: string
+  maxStaleMs: number
+  /** Seconds a token key lives in KV: longer than any entry keyed by it. */
+  tokenTtl: number
+  /** Runs a background promise (waitUntil) or returns false when there is none. */
+  background: (promise: Promise<unknown>) => boolean
+}
+
+export class Invalidation {
+  readonly #options: InvalidationOptions
+  readonly #states = new Map<string, TokenState>()
+  readonly #fetching = new Map<string, Promise<void>>()
+  readonly #writing = new Map<string, Promise<void>>()
+  readonly #lastWriteAt = new Map<string, number>()
+  #stopped = false
+
+  constructor(options: InvalidationOptions) {
+    this.#options = options
+  }
+
+  #key(name: string): string {
+    return kvKey(this.#options.namespace, '_t', name)
+  }
+
+  #effective(state: TokenState, now: number): string {
+    const { kv, pin } = state
+    if (pin && now < pin.until && kv !== pin.token && tokenTime(kv) <= tokenTime(pin.token)) {
+      return pin.token
+    }
+    return kv ?? '0'
+  }
+
+  async #fetch(names: string[]): Promise<void> {
+    for (let i = 0; i < names.length; i += 100) {
+      const chunk = names.slice(i, i + 100)
+      const values = await this.#options.store.getMany(
+        chunk.map((name) => this.#key(name)),
+        MIN_CACHE_TTL,
+      )
+      if (!values) return
+      const now = Date.now()
+      for (const name of chunk) {
+        const state = this.#states.get(name)
+        const kv = values.get(this.#key(name)) ?? null
+        if (state) {
+          state.kv = kv
+          state.fetchedAt = now
+        } else {
+          this.#states.set(name, { kv, fetchedAt: now })
+        }
+      }
+    }
+  }
+
+  /**
+   * The current value of every token, as one string to key an entry by, or `undefined` when KV
+   * cannot say what is current (then the read must not use the cache).
+   */
+  async snapshot(names: string[]): Promise<string | undefined> {
+    let now = Date.now()
+    const due = names.filter((name) => {
+      const state = this.#states.get(name)
+      return !state || now - state.fetchedAt > this.#options.maxStaleMs
+    })
+    if (due.length) {
+      const waits: Promise<void>[] = []
+      const fresh = due.filter((name) => {
+        const pending = this.#fetching.get(name)
+        if (pending) waits.push(pending)
+        return !pending
+      })
+      if (fresh.length) {
+        const fetching = this.#fetch(fresh).finally(() => {
+          for (const name of fresh) this.#fetching.delete(name)
+        })
+        for (const name of fresh) this.#fetching.set(name, fetching)
+        waits.push(fetching)
+      }
+      await Promise.all(waits)
+      now = Date.now()
+    }
+    let out = ''
+    for (const name of names) {
+      const state = this.#states.get(name)
+      if (!state || now - state.fetchedAt > this.#options.maxStaleMs * 2) return undefined
+      out += `${name}=${this.#effective(state, now)};`
+    }
+    return out
+  }
+
+  /**
+   * Makes every entry keyed by these tokens stale: at once in this isolate, and in KV with one put
+   * per token (spaced one second apart per key, retried with backoff until it lands).
+   */
+  async bump(names: string[]): Promise<void> {
+    const now = Date.now()
+    const writes: Promise<void>[] = []
+    for (const name of names) {
+      const pin = { token: newToken(now), until: Number.POSITIVE_INFINITY }
+      const state = this.#states.get(name)
+      if (state) state.pin = pin
+      else this.#states.set(name, { kv: null, fetchedAt: Number.NEGATIVE_INFINITY, pin })
+      writes.push(this.#write(name))
+    }
+    const all = Promise.all(writes).then(() => undefined)
+    if (!this.#options.background(all)) await all
+  }
+
+  /** One writer a key: a bump while a put is in flight is folded into the next put. */
+  #write(name: string): Promise<void> {
+    const running = this.#writing.get(name)
+    if (running) return running.then(() => this.#write(name))
+    const writing = this.#put(name).finally(() => this.#writing.delete(name))
+    this.#writing.set(name, writing)
+    return writing
+  }
+
+  async #put(name: string): Promise<void> {
+    let delay = KEY_WRITE_SPACING_MS
+    while (!this.#stopped) {
+      const state = this.#states.get(name)
+      const pin = state?.pin
+      if (!state || !pin || pin.until !== Number.POSITIVE_INFINITY) return
+      const wait = (this.#lastWriteAt.get(name) ?? 0) + KEY_WRITE_SPACING_MS - Date.now()
+      if (wait > 0) await sleep(wait)
+      this.#lastWriteAt.set(name, Date.now())
+      const ok = await this.#options.store.put(this.#key(name), pin.token, this.#options.tokenTtl)
+      if (ok) {
+        // A newer bump while the put was in flight replaced the pin: loop to write that one.
+        if (state.pin === pin) {
+          pin.until = Date.now() + PIN_MS
+          state.kv = pin.token
+          return
+        }
+        continue
+      }
+      await sleep(delay)
+      delay = Math.min(delay * 2, MAX_RETRY_MS)
+    }
+  }
+
+  /** Waits for every invalidation put in flight (tests, graceful shutdown). */
+  async settled(): Promise<void> {
+    while (this.#writing.size) await Promise.all(this.#writing.values())
+  }
+
+  /** Stops background retries (adapter `destroy`). Pins stay, so this isolate stays correct. */
+  stop(): void {
+    this.#stopped = true
+  }
+
+  /** Forgets what was read from KV (not the pins): the next reads ask KV again. */
+  forget(): void {
+    for (const state of this.#states.values()) state.fetchedAt = Number.NEGATIVE_INFINITY
+  }
+}

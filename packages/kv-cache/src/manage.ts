@@ -1,0 +1,58 @@
+import type { Payload } from 'payload'
+import { KVCacheConfigError } from './errors.js'
+import type { CacheStats } from './stats.js'
+import { transactionOf } from './transactions.js'
+import { cacheOf } from './withKVCache.js'
+
+/** What to make stale: a whole collection, one document of it, a global, or everything. */
+export type InvalidationTarget =
+  | { collection: string; id?: number | string }
+  | { global: string }
+  | 'all'
+
+const cacheFor = (payload: Payload) => {
+  const cache = cacheOf(payload)
+  if (!cache) {
+    throw new KVCacheConfigError(
+      'this Payload instance has no KV cache: wrap its db adapter with withKVCache(...)',
+    )
+  }
+  return cache
+}
+
+/** Hits, misses, stores and KV operations by collection, global and operation. */
+export const getCacheStats = (payload: Payload): CacheStats => cacheFor(payload).stats()
+
+/** Sets every statistic back to zero. */
+export const resetCacheStats = (payload: Payload): void => cacheFor(payload).resetStats()
+
+/**
+ * Makes every cached entry stale, in every isolate, with one KV write. Call it after writing to
+ * the database behind Payload's back (raw SQL through `payload.db.drizzle` or `execute`).
+ */
+export const flush = (payload: Payload): Promise<void> => cacheFor(payload).flush()
+
+/**
+ * Makes the given targets stale. With a `req` inside a transaction, it applies when the
+ * transaction commits (Payload's hooks run before commit).
+ */
+export const invalidate = async (
+  payload: Payload,
+  targets: InvalidationTarget[],
+  req?: { transactionID?: unknown },
+): Promise<void> => {
+  const cache = cacheFor(payload)
+  const tokens = new Set<string>()
+  for (const target of targets) {
+    if (target === 'all') tokens.add('all')
+    else if ('global' in target) tokens.add(`g:${target.global}`)
+    else if (target.id !== undefined) {
+      tokens.add(`c:${target.collection}:list`)
+      tokens.add(`c:${target.collection}:id:${String(target.id)}`)
+    } else {
+      tokens.add(`c:${target.collection}:list`)
+      tokens.add(`c:${target.collection}:items`)
+    }
+  }
+  await cache.invalidateAfterCommit([...tokens], await transactionOf(req))
+}

@@ -1,0 +1,192 @@
+import type { SanitizedConfig } from 'payload'
+import { KVCacheConfigError } from './errors.js'
+import type { KVCacheOptions, ScopeOptions } from './types.js'
+
+/**
+ * Payload's own collections and globals. They are written on almost every admin request (locks,
+ * preferences, jobs) or hold state that must be read fresh, so they are never cached and writes to
+ * them cost no KV operation.
+ */
+export const internalSlugs: ReadonlySet<string> = new Set([
+  'payload-jobs',
+  'payload-jobs-stats',
+  'payload-kv',
+  'payload-locked-documents',
+  'payload-mcp-api-keys',
+  'payload-migrations',
+  'payload-preferences',
+  'payload-query-presets',
+])
+
+export type ResolvedOptions = Required<
+  Pick<
+    KVCacheOptions,
+    | 'circuitCooldownMs'
+    | 'circuitThreshold'
+    | 'debug'
+    | 'disabled'
+    | 'maxEntryBytes'
+    | 'maxStaleMs'
+    | 'namespace'
+    | 'timeoutMs'
+    | 'ttl'
+  >
+> &
+  Pick<KVCacheOptions, 'collections' | 'globals' | 'key' | 'onEvent' | 'waitUntil'> & {
+    memoryMaxBytes: number
+  }
+
+const positiveInteger = (value: unknown, name: string, unit: string): number => {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new KVCacheConfigError(
+      `${name} must be a positive whole number of ${unit}, got ${JSON.stringify(value)}`,
+    )
+  }
+  return value
+}
+
+const checkScopes = (scopes: unknown, name: string): void => {
+  if (scopes === undefined) return
+  if (typeof scopes !== 'object' || scopes === null || Array.isArray(scopes)) {
+    throw new KVCacheConfigError(`${name} must be an object keyed by slug`)
+  }
+  for (const [slug, policy] of Object.entries(scopes)) {
+    if (typeof policy === 'boolean') continue
+    if (typeof policy !== 'object' || policy === null) {
+      throw new KVCacheConfigError(`${name}.${slug} must be true, false or { ttl }`)
+    }
+    const { ttl, ...rest } = policy as { ttl?: unknown }
+    const unknown = Object.keys(rest)
+    if (unknown.length) {
+      throw new KVCacheConfigError(`${name}.${slug} has unknown option(s): ${unknown.join(', ')}`)
+    }
+    if (ttl !== undefined) positiveInteger(ttl, `${name}.${slug}.ttl`, 'seconds')
+  }
+}
+
+/** Validates what can be checked before Payload exists. Throws `KVCacheConfigError`. */
+export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions => {
+  if (typeof options !== 'object' || options === null) {
+    throw new KVCacheConfigError('options must be an object')
+  }
+  const namespace = options.namespace ?? 'payload'
+  if (typeof namespace !== 'string' || !/^[\w.-]{1,64}$/.test(namespace)) {
+    throw new KVCacheConfigError(
+      `namespace must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(namespace)}`,
+    )
+  }
+  checkScopes(options.collections, 'collections')
+  checkScopes(options.globals, 'globals')
+  const memory = options.memory ?? {}
+  let memoryMaxBytes = 0
+  if (memory !== false) {
+    memoryMaxBytes =
+      memory.maxBytes === undefined
+        ? 8 * 1024 * 1024
+        : positiveInteger(memory.maxBytes, 'memory.maxBytes', 'bytes')
+  }
+  for (const fn of ['key', 'onEvent', 'waitUntil'] as const) {
+    if (options[fn] !== undefined && typeof options[fn] !== 'function') {
+      throw new KVCacheConfigError(`${fn} must be a function`)
+    }
+  }
+  return {
+    circuitCooldownMs:
+      options.circuitCooldownMs === undefined
+        ? 30_000
+        : positiveInteger(options.circuitCooldownMs, 'circuitCooldownMs', 'milliseconds'),
+    circuitThreshold:
+      options.circuitThreshold === undefined
+        ? 5
+        : positiveInteger(options.circuitThreshold, 'circuitThreshold', 'failures'),
+    collections: options.collections,
+    debug: options.debug ?? false,
+    disabled: options.disabled ?? false,
+    globals: options.globals,
+    key: options.key,
+    maxEntryBytes:
+      options.maxEntryBytes === undefined
+        ? 1024 * 1024
+        : positiveInteger(options.maxEntryBytes, 'maxEntryBytes', 'bytes'),
+    maxStaleMs:
+      options.maxStaleMs === undefined
+        ? 5_000
+        : positiveInteger(options.maxStaleMs, 'maxStaleMs', 'milliseconds'),
+    memoryMaxBytes,
+    namespace,
+    onEvent: options.onEvent,
+    timeoutMs:
+      options.timeoutMs === undefined
+        ? 1_000
+        : positiveInteger(options.timeoutMs, 'timeoutMs', 'milliseconds'),
+    ttl: options.ttl === undefined ? 300 : positiveInteger(options.ttl, 'ttl', 'seconds'),
+    waitUntil: options.waitUntil,
+  }
+}
+
+/** TTL in seconds of each cached collection and global; absent means never cached. */
+export type ScopePolicies = {
+  collections: Map<string, number>
+  globals: Map<string, number>
+}
+
+const policyTTL = (policy: ScopeOptions | undefined, fallback: number): number =>
+  typeof policy === 'object' && policy.ttl !== undefined ? policy.ttl : fallback
+
+/**
+ * Decides, from the sanitized config, which collections and globals are cached and for how long.
+ * Unknown slugs and attempts to cache Payload's internal collections are errors that list the
+ * valid slugs.
+ */
+export const resolvePolicies = (
+  options: ResolvedOptions,
+  config: Pick<SanitizedConfig, 'collections' | 'globals'>,
+): ScopePolicies => {
+  const policies: ScopePolicies = { collections: new Map(), globals: new Map() }
+  const check = (
+    kind: 'collections' | 'globals',
+    known: string[],
+    given: Record<string, ScopeOptions> | undefined,
+  ) => {
+    const valid = known.filter((slug) => !internalSlugs.has(slug))
+    for (const [slug, policy] of Object.entries(given ?? {})) {
+      if (internalSlugs.has(slug) && policy !== false) {
+        throw new KVCacheConfigError(
+          `${kind}.${slug}: Payload's internal ${kind} are never cached (they change on nearly every admin request or must be read fresh)`,
+        )
+      }
+      if (!known.includes(slug)) {
+        throw new KVCacheConfigError(
+          `${kind}.${slug}: no such ${kind === 'collections' ? 'collection' : 'global'}. Valid: ${valid.join(', ') || '(none)'}`,
+        )
+      }
+    }
+  }
+  check(
+    'collections',
+    config.collections.map((c) => c.slug),
+    options.collections,
+  )
+  check(
+    'globals',
+    config.globals.map((g) => g.slug),
+    options.globals,
+  )
+
+  for (const collection of config.collections) {
+    if (internalSlugs.has(collection.slug)) continue
+    const policy = options.collections?.[collection.slug]
+    if (policy === false) continue
+    // Auth collections hold hashes, salts and sessions, and logout or revocation must take
+    // effect at once: they are cached only when the user says so.
+    if (collection.auth && policy === undefined) continue
+    policies.collections.set(collection.slug, policyTTL(policy, options.ttl))
+  }
+  for (const global of config.globals) {
+    if (internalSlugs.has(global.slug)) continue
+    const policy = options.globals?.[global.slug]
+    if (policy === false) continue
+    policies.globals.set(global.slug, policyTTL(policy, options.ttl))
+  }
+  return policies
+}

@@ -1,0 +1,158 @@
+import type { CacheEvent, KVOperation } from './types.js'
+
+/** Counters of one collection or global and one read operation. */
+export type ReadStats = {
+  hits: { memory: number; kv: number }
+  misses: number
+  bypasses: number
+  stores: number
+  skippedForSize: number
+  /** hits / (hits + misses), 0 when nothing was looked up. */
+  hitRate: number
+}
+
+export type CacheStats = {
+  /** Keyed by collection or global slug, then by operation (`find`, `findOne`, ...). */
+  reads: Record<string, Record<string, ReadStats>>
+  /** Totals over every slug and operation. */
+  total: ReadStats
+  /** Invalidation tokens bumped, by collection or global slug (`'*'` for flushes). */
+  invalidations: Record<string, number>
+  kv: {
+    operations: Record<KVOperation, number>
+    errors: number
+    timeouts: number
+    bytesRead: number
+    bytesWritten: number
+    circuit: 'closed' | 'open'
+  }
+  memory: { entries: number; bytes: number }
+}
+
+const emptyRead = (): ReadStats => ({
+  hits: { memory: 0, kv: 0 },
+  misses: 0,
+  bypasses: 0,
+  stores: 0,
+  skippedForSize: 0,
+  hitRate: 0,
+})
+
+const withRate = (stats: ReadStats): ReadStats => {
+  const hits = stats.hits.memory + stats.hits.kv
+  const looked = hits + stats.misses
+  return { ...stats, hits: { ...stats.hits }, hitRate: looked ? hits / looked : 0 }
+}
+
+/** Statistics are one consumer of the cache's events; counting costs no KV operation. */
+export class StatsRecorder {
+  #reads = new Map<string, ReadStats>()
+  #invalidations: Record<string, number> = {}
+  #kv = this.#emptyKV()
+
+  #emptyKV() {
+    return {
+      operations: { delete: 0, list: 0, read: 0, write: 0 } as Record<KVOperation, number>,
+      errors: 0,
+      timeouts: 0,
+      bytesRead: 0,
+      bytesWritten: 0,
+    }
+  }
+
+  #read(slug: string, operation: string): ReadStats {
+    const key = `${slug}\u0000${operation}`
+    let stats = this.#reads.get(key)
+    if (!stats) {
+      stats = emptyRead()
+      this.#reads.set(key, stats)
+    }
+    return stats
+  }
+
+  record = (event: CacheEvent): void => {
+    switch (event.type) {
+      case 'hit':
+        this.#read(event.slug, event.operation).hits[event.tier]++
+        break
+      case 'miss':
+        this.#read(event.slug, event.operation).misses++
+        break
+      case 'bypass':
+        this.#read(event.slug, event.operation).bypasses++
+        break
+      case 'store':
+        this.#read(event.slug, event.operation).stores++
+        break
+      case 'skip-size':
+        this.#read(event.slug, event.operation).skippedForSize++
+        break
+      case 'invalidate': {
+        const slug = event.slug ?? '*'
+        this.#invalidations[slug] = (this.#invalidations[slug] ?? 0) + 1
+        break
+      }
+      case 'kv':
+        this.#kv.operations[event.op]++
+        if (!event.ok) {
+          this.#kv.errors++
+          if (event.timeout) this.#kv.timeouts++
+        }
+        if (event.bytes) {
+          if (event.op === 'read') this.#kv.bytesRead += event.bytes
+          if (event.op === 'write') this.#kv.bytesWritten += event.bytes
+        }
+        break
+      case 'circuit':
+        break
+    }
+  }
+
+  snapshot(circuit: 'closed' | 'open', memory: { entries: number; bytes: number }): CacheStats {
+    const reads: CacheStats['reads'] = {}
+    const total = emptyRead()
+    for (const [key, stats] of this.#reads) {
+      const [slug, operation] = key.split('\u0000') as [string, string]
+      reads[slug] ??= {}
+      reads[slug][operation] = withRate(stats)
+      total.hits.memory += stats.hits.memory
+      total.hits.kv += stats.hits.kv
+      total.misses += stats.misses
+      total.bypasses += stats.bypasses
+      total.stores += stats.stores
+      total.skippedForSize += stats.skippedForSize
+    }
+    return {
+      reads,
+      total: withRate(total),
+      invalidations: { ...this.#invalidations },
+      kv: { ...this.#kv, operations: { ...this.#kv.operations }, circuit },
+      memory,
+    }
+  }
+
+  reset(): void {
+    this.#reads = new Map()
+    this.#invalidations = {}
+    this.#kv = this.#emptyKV()
+  }
+}
+
+/** The `debug: true` consumer: one line per cache operation. */
+export const debugLine = (event: CacheEvent): string | undefined => {
+  switch (event.type) {
+    case 'hit':
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} hit:${event.tier} ${event.durationMs}ms`
+    case 'miss':
+    case 'store':
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} ${event.type} ${event.durationMs}ms`
+    case 'bypass':
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} bypass:${event.reason} ${event.durationMs}ms`
+    case 'skip-size':
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} too large to store (${event.bytes} bytes)`
+    case 'invalidate':
+      return `kv-cache invalidate ${event.targets.join(' ')}`
+    default:
+      return undefined
+  }
+}

@@ -1,0 +1,127 @@
+import type { KVNamespace } from '@cloudflare/workers-types'
+import type { ReadMethodName } from './methods.js'
+
+export type { KVNamespace }
+
+/** A KV binding, or a function that returns one (on Workers the binding exists only in a request). */
+export type KVBinding =
+  | KVNamespace
+  | (() => KVNamespace | Promise<KVNamespace | undefined> | undefined)
+
+/** Caching policy of one collection or global. */
+export type ScopeOptions =
+  | boolean
+  | {
+      /** Seconds an entry of this collection or global lives. Default: the global `ttl`. */
+      ttl?: number
+    }
+
+/** What a custom `key` function receives. */
+export type KeyInput = {
+  /** The adapter method, e.g. `find` or `findGlobal`. */
+  operation: ReadMethodName
+  /** Collection or global slug. */
+  slug: string
+  /** The adapter arguments without `req`. */
+  args: Record<string, unknown>
+}
+
+export type KVCacheOptions = {
+  /** Seconds an entry lives, unless a collection or global says otherwise. Default `300`. */
+  ttl?: number
+  /**
+   * Per-collection policy. `false` never caches it; `true` caches it with the global TTL (the only
+   * way to cache an auth-enabled collection); `{ ttl }` caches it with its own TTL. Collections not
+   * named are cached, except auth-enabled ones and Payload's internal collections.
+   */
+  collections?: Record<string, ScopeOptions>
+  /** Per-global policy, as for `collections`. Globals not named are cached. */
+  globals?: Record<string, ScopeOptions>
+  /** Prefix of every key, so that two apps can share one KV namespace. Default `'payload'`. */
+  namespace?: string
+  /**
+   * Custom key material for a read. Return a string to replace the default (a canonical form of
+   * every argument but `req`), or `undefined` to keep it. The result stays scoped to the read's
+   * collection or global, operation and invalidation state, so invalidation still reaches it.
+   */
+  key?: (input: KeyInput) => string | undefined
+  /** The in-isolate memory tier: `false` turns it off. Default `{ maxBytes: 8 MiB }`. */
+  memory?: false | { maxBytes?: number }
+  /** Largest serialized result stored, in bytes; bigger results are not cached. Default 1 MiB. */
+  maxEntryBytes?: number
+  /** Timeout of each KV call in milliseconds; a call that takes longer counts as failed. Default `1000`. */
+  timeoutMs?: number
+  /**
+   * Keeps cache fills and background invalidation retries alive after the response on Workers,
+   * e.g. `(p) => ctx.waitUntil(p)`. Without it the promises run unattended (fine on Node).
+   */
+  waitUntil?: (promise: Promise<unknown>) => void
+  /**
+   * How long this isolate trusts what it last read from KV about invalidations, in milliseconds,
+   * before asking again. A write made in another isolate stops being served here within this time
+   * plus KV's own propagation delay. Default `5000`.
+   */
+  maxStaleMs?: number
+  /** Consecutive KV failures after which KV is skipped for `circuitCooldownMs`. Default `5`. */
+  circuitThreshold?: number
+  /** Milliseconds KV is skipped after `circuitThreshold` failures, before it is probed. Default `30000`. */
+  circuitCooldownMs?: number
+  /** Every cache event, as a typed object (metrics, logs). Must not throw; errors are ignored. */
+  onEvent?: (event: CacheEvent) => void
+  /** One debug line per cache operation through `payload.logger`. Default `false`. */
+  debug?: boolean
+  /** Turns the cache off entirely: every call goes straight to the adapter. Default `false`. */
+  disabled?: boolean
+}
+
+/** Per-request cache control, through `context.kvCache` or `withCacheControl`. */
+export type CacheControl = {
+  /** Read from the database and store nothing. */
+  bypass?: boolean
+  /** Seconds the entries stored by this request live. */
+  ttl?: number
+  /**
+   * `'cache-only'` answers from the cache or throws `KVCacheMissError`; `'refresh'` skips the
+   * lookup and stores the fresh result. Default `'default'`.
+   */
+  mode?: 'cache-only' | 'default' | 'refresh'
+}
+
+/** Which tier answered a hit. */
+export type CacheTier = 'kv' | 'memory'
+
+/** Why a read did not use the cache. */
+export type BypassReason =
+  | 'disabled'
+  | 'not-cached'
+  | 'transaction'
+  | 'request'
+  | 'kv-unavailable'
+  | 'invalidation-unknown'
+
+export type KVOperation = 'delete' | 'list' | 'read' | 'write'
+
+type ReadEventBase = {
+  operation: ReadMethodName
+  slug: string
+  /** A short hash of the key, safe to log. */
+  key: string
+  durationMs: number
+}
+
+/** Every cache event. Statistics, debug logging and `onEvent` all consume this one union. */
+export type CacheEvent =
+  | ({ type: 'hit'; tier: CacheTier } & ReadEventBase)
+  | ({ type: 'miss' } & ReadEventBase)
+  | ({ type: 'bypass'; reason: BypassReason } & ReadEventBase)
+  | ({ type: 'store'; bytes: number } & ReadEventBase)
+  | ({ type: 'skip-size'; bytes: number } & ReadEventBase)
+  | {
+      type: 'invalidate'
+      scope: 'all' | 'collection' | 'global'
+      slug?: string
+      /** The invalidation tokens bumped, e.g. `posts:list`. */
+      targets: string[]
+    }
+  | { type: 'kv'; op: KVOperation; ok: boolean; timeout?: boolean; bytes?: number; durationMs: number }
+  | { type: 'circuit'; state: 'closed' | 'open'; reason?: string }

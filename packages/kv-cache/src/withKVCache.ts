@@ -1,0 +1,107 @@
+import type { BaseDatabaseAdapter, DatabaseAdapterObj, Payload } from 'payload'
+import { KVCache } from './cache.js'
+import { KVCacheConfigError } from './errors.js'
+import { isKVNamespace } from './kvStore.js'
+import { methodSpec, type ReadMethodName } from './methods.js'
+import { resolveOptions } from './options.js'
+import type { KVBinding, KVCacheOptions } from './types.js'
+
+const caches = new WeakMap<object, KVCache>()
+
+/** The cache of a Payload instance, or `undefined` when its adapter is not wrapped. */
+export const cacheOf = (payload: Pick<Payload, 'db'> | object): KVCache | undefined =>
+  caches.get(payload) ?? caches.get((payload as { db?: object }).db ?? {})
+
+type AnyFunction = (...args: unknown[]) => unknown
+
+/**
+ * One object, one state: a Proxy over the adapter that replaces only the classified methods.
+ * Everything else (`drizzle`, `tables`, `sessions`, assignments such as `migrationDir = ...`,
+ * `'drizzle' in payload.db`) reaches the adapter itself. Methods run with `this` bound to the
+ * adapter, as Payload calls them, so the adapter's own internal calls are untouched.
+ */
+const wrapAdapter = <T extends BaseDatabaseAdapter>(adapter: T, cache: KVCache): T => {
+  const wrappers = new Map<PropertyKey, { original: AnyFunction; wrapper: AnyFunction }>()
+  const wrap = (name: string, original: AnyFunction): AnyFunction | undefined => {
+    const spec = methodSpec(name)
+    if (!spec) return undefined
+    const call = (args: unknown[]) => () => Promise.resolve(original.apply(adapter, args))
+    switch (spec.kind) {
+      case 'read':
+        return (...args) =>
+          cache.read(
+            name as ReadMethodName,
+            spec.target,
+            (args[0] ?? {}) as Record<string, unknown>,
+            call(args),
+          )
+      case 'write':
+        return (...args) => cache.write(name, spec, (args[0] ?? {}) as Record<string, unknown>, call(args))
+      case 'transaction':
+        if (name === 'commitTransaction') return (...args) => cache.commit(args[0], call(args))
+        if (name === 'rollbackTransaction') return (...args) => cache.rollback(args[0], call(args))
+        return undefined
+      case 'migration':
+        return (...args) => cache.migration(call(args))
+      default:
+        return undefined
+    }
+  }
+  return new Proxy(adapter, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver)
+      if (typeof value !== 'function' || typeof property !== 'string') return value
+      const known = wrappers.get(property)
+      if (known?.original === value) return known.wrapper
+      const wrapper = wrap(property, value as AnyFunction)
+      if (!wrapper) return value
+      wrappers.set(property, { original: value as AnyFunction, wrapper })
+      return wrapper
+    },
+  })
+}
+
+/**
+ * Wraps a Payload database adapter factory so that reads are served from an in-isolate memory tier
+ * and Cloudflare Workers KV, and writes invalidate exactly what they change.
+ *
+ * @example
+ * db: withKVCache(sqliteD1Adapter({ binding: env.D1 }), env.CACHE, { ttl: 300 })
+ *
+ * @param adapter What `postgresAdapter(...)`, `sqliteAdapter(...)`, `sqliteD1Adapter(...)` or any
+ *   other factory returns.
+ * @param kv A KV namespace binding, or a function returning one (sync or async).
+ * @param options See `KVCacheOptions`; validated here, and slugs when Payload starts.
+ */
+export const withKVCache = <T extends DatabaseAdapterObj>(
+  adapter: T,
+  kv: KVBinding,
+  options: KVCacheOptions = {},
+): T => {
+  if (!adapter || typeof adapter !== 'object' || typeof adapter.init !== 'function') {
+    throw new KVCacheConfigError(
+      'the first argument must be a database adapter such as sqliteD1Adapter({ ... }), i.e. an object with init()',
+    )
+  }
+  if (typeof kv !== 'function' && !isKVNamespace(kv)) {
+    throw new KVCacheConfigError(
+      `the second argument must be a KV namespace binding (e.g. env.CACHE) or a function returning one, got ${
+        kv === null ? 'null' : typeof kv
+      }`,
+    )
+  }
+  const resolved = resolveOptions(options)
+  // Keep every own property of the factory result (name, defaultIDType, allowIDOnCreate, and
+  // whatever another decorator added), getters included; replace only `init`.
+  const wrapped = Object.defineProperties({}, Object.getOwnPropertyDescriptors(adapter)) as T
+  wrapped.init = ({ payload }: { payload: Payload }) => {
+    const inner = adapter.init({ payload })
+    if (resolved.disabled) return inner
+    const cache = new KVCache(payload, kv, resolved)
+    const proxy = wrapAdapter(inner as BaseDatabaseAdapter, cache)
+    caches.set(payload, cache)
+    caches.set(proxy, cache)
+    return proxy as ReturnType<T['init']>
+  }
+  return wrapped
+}
