@@ -1,0 +1,6 @@
+// Bindings the `workers` test project gives the runner (see vitest.workspace.ts).
+declare namespace Cloudflare {
+  interface Env {
+    CACHE: KVNamespace
+  }
+}
