@@ -1,0 +1,46 @@
+import { sqliteD1Adapter } from '@payloadcms/db-d1-sqlite'
+import { buildConfig, type SanitizedConfig } from 'payload'
+import { getCacheStats, type KVCacheOptions, withKVCache } from 'payload-kv-cache'
+import { appConfig } from 'payload-kv-cache-example-shared'
+import type { CloudflareContext } from './cloudflare.js'
+
+// This example pairs payload 3.90.2 with @payloadcms/db-d1-sqlite 3.87.1, the newest D1 adapter;
+// Payload's dependency check would reject the version difference in development.
+process.env.PAYLOAD_DISABLE_DEPENDENCY_CHECKER ??= 'true'
+
+export type ExampleConfigOptions = Pick<CloudflareContext, 'env' | 'waitUntil'> & {
+  /** Options of the KV cache, or `false` for a Payload without it. */
+  cache?: false | KVCacheOptions
+  /** Push the schema to D1 in development (Payload's default). The demo's second instance turns it off. */
+  push?: boolean
+  logLevel?: 'debug' | 'info' | 'warn' | 'error'
+}
+
+/** The example's Payload config, given the Cloudflare bindings. */
+export const createConfig = ({
+  env,
+  waitUntil,
+  cache = {},
+  push,
+  logLevel = 'info',
+}: ExampleConfigOptions): Promise<SanitizedConfig> => {
+  const database = sqliteD1Adapter({ binding: env.D1, ...(push === false ? { push: false } : {}) })
+  return buildConfig({
+    ...appConfig(),
+    secret: env.PAYLOAD_SECRET || process.env.PAYLOAD_SECRET || 'local-development-only',
+    // The one line this package is about: Payload's D1 adapter, with its reads cached in KV.
+    db:
+      cache === false
+        ? database
+        : withKVCache(database, env.CACHE, { ttl: 300, namespace: 'example-d1', waitUntil, ...cache }),
+    endpoints: [
+      {
+        // GET /api/cache-stats: hits by tier, misses, KV operations, invalidations of this isolate.
+        path: '/cache-stats',
+        method: 'get',
+        handler: (req) => Response.json(cache === false ? null : getCacheStats(req.payload)),
+      },
+    ],
+    logger: { options: { level: logLevel } },
+  })
+}

@@ -1,0 +1,5 @@
+export { appConfig, type Locale, locales } from './appConfig.js'
+export { type Content, type ContentOptions, generateContent } from './content.js'
+export { createRandom, type Random } from './random.js'
+export { demoUser, isSeeded, seed, type SeedSummary } from './seed.js'
+export { serve } from './serve.js'
