@@ -76,6 +76,7 @@ export class KVCache {
       store: this.#store,
       namespace: options.namespace,
       maxStaleMs: options.maxStaleMs,
+      timeoutMs: options.timeoutMs,
       // Tokens must outlive every entry keyed by them, or an expired token would revive old entries.
       tokenTtl: this.#maxTtl + 86_400,
       background: this.#background,
@@ -177,34 +178,39 @@ export class KVCache {
           return JSON.parse(data)
         }
       }
-      const stored = await this.#kvGet(fullKey, isGlobal, slug, operation)
-      if (stored) {
-        this.#memory.set(fullKey, stored)
-        this.emit({ type: 'hit', tier: 'kv', ...this.#readEvent(operation, slug, fullKey, started) })
-        return JSON.parse(stored.data)
-      }
-      if (control?.mode === 'cache-only') throw new KVCacheMissError(operation, slug)
     }
 
-    // 4. Miss: one database call for identical concurrent misses, then store.
-    this.emit({ type: 'miss', ...this.#readEvent(operation, slug, fullKey, started) })
-    const entryTtl = Math.min(control?.ttl ?? ttl, this.#maxTtl)
-    let resolveData!: (data: string | undefined) => void
+    // 4. This call leads: identical reads arriving meanwhile wait for its answer (KV or database).
+    let settle!: (data: string | undefined) => void
     const flight = new Promise<string | undefined>((resolve) => {
-      resolveData = resolve
+      settle = resolve
     })
     this.#inflight.set(fullKey, flight)
     try {
+      if (control?.mode !== 'refresh') {
+        const stored = await this.#kvGet(fullKey, isGlobal, slug, operation)
+        if (stored) {
+          settle(stored.data)
+          this.#memory.set(fullKey, stored)
+          this.emit({ type: 'hit', tier: 'kv', ...this.#readEvent(operation, slug, fullKey, started) })
+          return JSON.parse(stored.data)
+        }
+        if (control?.mode === 'cache-only') throw new KVCacheMissError(operation, slug)
+      }
+
+      // 5. Miss: read the database, then store.
+      this.emit({ type: 'miss', ...this.#readEvent(operation, slug, fullKey, started) })
       const result = await call()
+      // Serialized before the caller gets the result: Payload mutates documents in place.
       const data = result === undefined ? undefined : JSON.stringify(result)
-      resolveData(data)
-      if (data !== undefined) this.#fill(fullKey, data, entryTtl, isGlobal, slug, operation, started)
+      settle(data)
+      if (data !== undefined) {
+        this.#fill(fullKey, data, Math.min(control?.ttl ?? ttl, this.#maxTtl), isGlobal, slug, operation, started)
+      }
       return result
-    } catch (error) {
-      resolveData(undefined)
-      throw error
     } finally {
-      this.#inflight.delete(fullKey)
+      settle(undefined) // no-op when already settled
+      if (this.#inflight.get(fullKey) === flight) this.#inflight.delete(fullKey)
     }
   }
 

@@ -285,7 +285,8 @@ export class Dependencies {
     this.#sort(index, args.sort, out)
     if (typeof args.field === 'string') this.#path(index, args.field, out)
 
-    if (args.joins !== false && read.target === 'collection') {
+    // queryDrafts and findVersions return joins too, so every collection read depends on them.
+    if (args.joins !== false && !isGlobal) {
       for (const slug of scope?.joins ?? []) out.add(`c:${slug}:list`)
       const joins = args.joins
       if (joins && typeof joins === 'object') {

@@ -44,6 +44,7 @@ export type InvalidationOptions = {
   store: KVStore
   namespace: string
   maxStaleMs: number
+  timeoutMs: number
   /** Seconds a token key lives in KV: longer than any entry keyed by it. */
   tokenTtl: number
   /** Runs a background promise (waitUntil) or returns false when there is none. */
@@ -138,16 +139,33 @@ export class Invalidation {
    */
   async bump(names: string[]): Promise<void> {
     const now = Date.now()
-    const writes: Promise<void>[] = []
+    const immediate: Promise<void>[] = []
+    const queued: Promise<void>[] = []
     for (const name of names) {
       const pin = { token: newToken(now), until: Number.POSITIVE_INFINITY }
       const state = this.#states.get(name)
       if (state) state.pin = pin
       else this.#states.set(name, { kv: null, fetchedAt: Number.NEGATIVE_INFINITY, pin })
-      writes.push(this.#write(name))
+      const startsNow =
+        !this.#writing.has(name) && (this.#lastWriteAt.get(name) ?? 0) + KEY_WRITE_SPACING_MS <= now
+      ;(startsNow ? immediate : queued).push(this.#write(name))
     }
-    const all = Promise.all(writes).then(() => undefined)
-    if (!this.#options.background(all)) await all
+    // Puts that must wait for KV's one-write-a-second-per-key limit, and retries, never hold up
+    // the write that caused them; without waitUntil the first attempt is awaited so that it is not
+    // cut off when a Worker's response ends.
+    if (queued.length) this.#options.background(Promise.all(queued))
+    const first = Promise.all(immediate).then(() => undefined)
+    if (!this.#options.background(first)) await this.#firstAttempt(first)
+  }
+
+  /** Waits for a put's first attempt (bounded by the KV timeout), not for its retries. */
+  async #firstAttempt(writes: Promise<void>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const attempt = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#options.timeoutMs + 50)
+    })
+    await Promise.race([writes, attempt])
+    clearTimeout(timer)
   }
 
   /** One writer a key: a bump while a put is in flight is folded into the next put. */

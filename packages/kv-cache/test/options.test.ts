@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { KVCacheConfigError, withKVCache } from '../src/index.js'
+import { resolveOptions, resolvePolicies } from '../src/options.js'
+
+const kv = {
+  get: async () => null,
+  put: async () => undefined,
+  delete: async () => undefined,
+  list: async () => ({ keys: [], list_complete: true, cacheStatus: null }),
+} as unknown as KVNamespace
+const adapter = { name: 'test', defaultIDType: 'number' as const, init: () => ({}) as never }
+
+const config = {
+  collections: [
+    { slug: 'posts', auth: false },
+    { slug: 'users', auth: {} },
+    { slug: 'payload-locked-documents' },
+    { slug: 'payload-preferences' },
+  ],
+  globals: [{ slug: 'header' }],
+} as never
+
+describe('options', () => {
+  it.each([
+    [{ ttl: -1 }, /ttl must be a positive whole number of seconds, got -1/],
+    [{ ttl: 0 }, /ttl must be a positive whole number/],
+    [{ ttl: 1.5 }, /ttl must be a positive whole number/],
+    [{ collections: { posts: { ttl: 0 } } }, /collections\.posts\.ttl must be a positive/],
+    [{ collections: { posts: { tll: 5 } } }, /collections\.posts has unknown option\(s\): tll/],
+    [{ namespace: 'has space' }, /namespace must be/],
+    [{ memory: { maxBytes: -5 } }, /memory\.maxBytes/],
+    [{ timeoutMs: 0 }, /timeoutMs/],
+  ])('rejects %j at config time', (options, message) => {
+    expect(() => withKVCache(adapter, kv, options as never)).toThrow(message)
+    expect(() => withKVCache(adapter, kv, options as never)).toThrow(KVCacheConfigError)
+  })
+
+  it('rejects a binding that is not a KV namespace', () => {
+    expect(() => withKVCache(adapter, {} as never)).toThrow(/must be a KV namespace binding/)
+    expect(() => withKVCache(adapter, undefined as never)).toThrow(/got undefined/)
+  })
+
+  it('keeps every own property of the adapter factory and only replaces init', () => {
+    const factory = { ...adapter, allowIDOnCreate: true, custom: 42 }
+    const wrapped = withKVCache(factory, kv)
+    expect(wrapped).toMatchObject({ name: 'test', defaultIDType: 'number', allowIDOnCreate: true })
+    expect((wrapped as typeof factory).custom).toBe(42)
+    expect(wrapped.init).not.toBe(factory.init)
+  })
+
+  it('lists the valid slugs when a slug is unknown', () => {
+    const options = resolveOptions({ collections: { post: { ttl: 5 } } })
+    expect(() => resolvePolicies(options, config)).toThrow(
+      "collections.post: no such collection. Valid: posts, users",
+    )
+    expect(() => resolvePolicies(resolveOptions({ globals: { footer: true } }), config)).toThrow(
+      'Valid: header',
+    )
+  })
+
+  it('never caches internal collections and caches auth collections only when asked', () => {
+    const policies = resolvePolicies(resolveOptions({ ttl: 120 }), config)
+    expect([...policies.collections]).toEqual([['posts', 120]])
+    expect([...policies.globals]).toEqual([['header', 120]])
+    const optedIn = resolvePolicies(resolveOptions({ collections: { users: true } }), config)
+    expect(optedIn.collections.get('users')).toBe(300)
+    expect(() =>
+      resolvePolicies(resolveOptions({ collections: { 'payload-preferences': true } }), config),
+    ).toThrow(/internal collections are never cached/)
+  })
+
+  it('applies per-collection TTLs and turns collections off', () => {
+    const policies = resolvePolicies(
+      resolveOptions({ collections: { posts: { ttl: 60 } }, globals: { header: false } }),
+      config,
+    )
+    expect(policies.collections.get('posts')).toBe(60)
+    expect(policies.globals.has('header')).toBe(false)
+  })
+})

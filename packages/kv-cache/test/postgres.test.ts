@@ -1,0 +1,5 @@
+import { describe } from 'vitest'
+import { hasPostgres } from './fixtures/databases.js'
+import { cacheSuite } from './suites/cacheSuite.js'
+
+describe.skipIf(!hasPostgres())('PostgreSQL (DATABASE_URL)', () => cacheSuite('postgres'))

@@ -1,0 +1,3 @@
+import { cacheSuite } from './suites/cacheSuite.js'
+
+cacheSuite('sqlite')
