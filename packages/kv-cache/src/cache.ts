@@ -365,6 +365,50 @@ export class KVCache {
     }
   }
 
+  /**
+   * Deletes stored entries by prefix, for reclaiming storage: one `list` per 1,000 keys and one
+   * `delete` per key, stopping after `maxOperations` KV operations and returning a cursor to go on
+   * from. Invalidation tokens are never deleted (that would revive old entries), and correctness
+   * never depends on this: entries are already unreachable once invalidated.
+   */
+  async purge(
+    scope: { collection?: string; global?: string },
+    cursor: string | undefined,
+    maxOperations: number,
+  ): Promise<{ deleted: number; cursor?: string }> {
+    if (!cursor) this.#memory.clear()
+    const prefix =
+      scope.collection !== undefined
+        ? `${kvKey(this.#options.namespace, this.#schema, 'c', scope.collection)}:`
+        : scope.global !== undefined
+          ? `${kvKey(this.#options.namespace, this.#schema, 'g', scope.global)}:`
+          : `${this.#options.namespace}:`
+    const tokens = `${this.#options.namespace}:_t:`
+    // Our cursor: the KV cursor, the keys of the current page not yet deleted, and whether the
+    // page was the last. Opaque to callers.
+    type Cursor = { c?: string; k: string[]; d: boolean }
+    const state: Cursor = cursor ? (JSON.parse(cursor) as Cursor) : { k: [], d: false }
+    let operations = 0
+    let deleted = 0
+    for (;;) {
+      if (!state.k.length) {
+        if (state.d) return { deleted }
+        if (operations >= maxOperations) return { deleted, cursor: JSON.stringify(state) }
+        operations++
+        const page = await this.#store.list(prefix, state.c)
+        if (!page) return { deleted, cursor: JSON.stringify(state) } // KV failed: resume later
+        state.k = page.keys.filter((key) => !key.startsWith(tokens))
+        state.c = page.cursor
+        state.d = page.cursor === undefined
+        continue
+      }
+      if (operations >= maxOperations) return { deleted, cursor: JSON.stringify(state) }
+      operations++
+      if (await this.#store.delete(state.k[0] as string)) deleted++
+      state.k.shift()
+    }
+  }
+
   stats(): CacheStats {
     return this.#stats.snapshot(this.#store.circuit, {
       entries: this.#memory.size,

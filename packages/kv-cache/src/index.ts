@@ -1,6 +1,13 @@
 export { withCacheControl } from './control.js'
 export { KVCacheConfigError, KVCacheMissError } from './errors.js'
-export { flush, getCacheStats, invalidate, type InvalidationTarget, resetCacheStats } from './manage.js'
+export {
+  flush,
+  getCacheStats,
+  type InvalidationTarget,
+  invalidate,
+  purge,
+  resetCacheStats,
+} from './manage.js'
 export { adapterMethods, type MethodKind, type MethodSpec } from './methods.js'
 export type { CacheStats, ReadStats } from './stats.js'
 export type {

@@ -56,3 +56,25 @@ export const invalidate = async (
   }
   await cache.invalidateAfterCommit([...tokens], await transactionOf(req))
 }
+
+/**
+ * Deletes stored entries of a collection, a global, or (neither given) the whole namespace, to
+ * reclaim KV storage. Stays under `maxOperations` KV operations (default 500, half a Worker
+ * invocation's limit) and returns a `cursor` when there is more: pass it back to go on, e.g. from
+ * `ctx.waitUntil` or a cron trigger. Never needed for correctness.
+ */
+export const purge = (
+  payload: Payload,
+  scope: { collection?: string; global?: string } = {},
+  options: { cursor?: string; maxOperations?: number } = {},
+): Promise<{ deleted: number; cursor?: string }> => {
+  const cache = cacheFor(payload)
+  if (scope.collection !== undefined && scope.global !== undefined) {
+    throw new KVCacheConfigError('purge takes a collection or a global, not both')
+  }
+  const max = options.maxOperations ?? 500
+  if (!Number.isInteger(max) || max < 2) {
+    throw new KVCacheConfigError('purge maxOperations must be a whole number of at least 2')
+  }
+  return cache.purge(scope, options.cursor, max)
+}
