@@ -34,6 +34,7 @@ describe('Payload on PostgreSQL', () => {
     if (!payload) return
     const db = payload.db as unknown as PostgresAdapter
     await payload.destroy()
+    // destroy() leaves the pg pool open, and the database cannot be dropped while it is.
     await db.pool?.end()
     const admin = new db.pg.Client({ connectionString: serverUrl })
     await admin.connect()

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sqliteAdapter } from '@payloadcms/db-sqlite'
+import { type SQLiteAdapter, sqliteAdapter } from '@payloadcms/db-sqlite'
 import { buildConfig, getPayload, type Payload } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 describe('Payload on sqlite', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'payload-kv-cache-sqlite-'))
+  const dir = mkdtempSync(join(tmpdir(), 'payload-kv-cache-smoke-sqlite-'))
   let payload: Payload
 
   beforeAll(async () => {
@@ -21,7 +21,12 @@ describe('Payload on sqlite', () => {
   })
 
   afterAll(async () => {
-    await payload?.destroy()
+    if (payload) {
+      const db = payload.db as unknown as SQLiteAdapter
+      await payload.destroy()
+      // destroy() leaves the libsql client open.
+      db.client.close()
+    }
     rmSync(dir, { force: true, recursive: true })
   })
 
