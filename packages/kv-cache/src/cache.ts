@@ -102,8 +102,12 @@ export class KVCache {
     }
   }
 
+  readonly #running = new Set<Promise<unknown>>()
+
   #background = (promise: Promise<unknown>): boolean => {
     const quiet = promise.catch(() => undefined)
+    this.#running.add(quiet)
+    void quiet.finally(() => this.#running.delete(quiet))
     if (!this.#options.waitUntil) return false
     try {
       this.#options.waitUntil(quiet)
@@ -421,8 +425,9 @@ export class KVCache {
   }
 
   /** Waits for background invalidation writes (tests, graceful shutdown). */
-  settled(): Promise<void> {
-    return this.#invalidation.settled()
+  async settled(): Promise<void> {
+    while (this.#running.size) await Promise.all(this.#running)
+    await this.#invalidation.settled()
   }
 
   get namespace(): string {

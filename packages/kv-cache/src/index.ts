@@ -7,6 +7,7 @@ export {
   invalidate,
   purge,
   resetCacheStats,
+  settled,
 } from './manage.js'
 export { adapterMethods, type MethodKind, type MethodSpec } from './methods.js'
 export type { CacheStats, ReadStats } from './stats.js'

@@ -23,6 +23,12 @@ const cacheFor = (payload: Payload) => {
 /** Hits, misses, stores and KV operations by collection, global and operation. */
 export const getCacheStats = (payload: Payload): CacheStats => cacheFor(payload).stats()
 
+/**
+ * Resolves when this instance's background KV writes (invalidations still being retried, cache
+ * fills) have finished. For scripts, tests and graceful shutdown; Workers use `waitUntil`.
+ */
+export const settled = (payload: Payload): Promise<void> => cacheFor(payload).settled()
+
 /** Sets every statistic back to zero. */
 export const resetCacheStats = (payload: Payload): void => cacheFor(payload).resetStats()
 
