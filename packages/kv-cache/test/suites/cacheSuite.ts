@@ -208,6 +208,29 @@ export const cacheSuite = (kind: DatabaseKind) => {
       expect(none).toBeNull()
     })
 
+    it.skipIf(kind !== 'postgres')(
+      'leaves nothing cached from a read inside a transaction that rolls back',
+      async () => {
+        const id = firstId(pair.data.posts)
+        const read = (req?: { transactionID: number | string }) =>
+          cached.find({ collection: 'posts', where: { id: { equals: id } }, depth: 0, ...(req ? { req } : {}) })
+        const transactionID = (await cached.db.beginTransaction()) as number | string
+        expect(transactionID).toBeTruthy()
+        const req = { transactionID }
+        await cached.update({ collection: 'posts', id, data: { title: 'Uncommitted' }, req })
+        resetCacheStats(cached)
+        expect((await read(req)).docs[0]?.title).toBe('Uncommitted')
+        expect((await read(req)).docs[0]?.title).toBe('Uncommitted')
+        const stats = getCacheStats(cached).reads.posts?.find
+        expect(stats?.bypasses).toBe(2)
+        expect(stats?.stores ?? 0).toBe(0)
+        await cached.db.rollbackTransaction(transactionID)
+        const after = await read()
+        expect(after.docs[0]?.title).not.toBe('Uncommitted')
+        expect(after).toEqual(await plain.find({ collection: 'posts', where: { id: { equals: id } }, depth: 0 }))
+      },
+    )
+
     it('does not cache internal collections, nor auth collections unless asked', async () => {
       resetCacheStats(cached)
       await cached.find({ collection: 'users', depth: 0 })

@@ -1,0 +1,121 @@
+import type { Payload } from 'payload'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { getCacheStats, resetCacheStats, withKVCache } from '../src/index.js'
+import { faultyKV, type KVFaultPlan } from './fixtures/kv.js'
+import { startPayload, type TestPayload } from './fixtures/payload.js'
+import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
+
+/**
+ * A failing KV never breaks a request, never changes a result and never blocks start-up: the
+ * database stays the source of truth.
+ */
+describe('when KV fails (sqlite)', () => {
+  let pair: CachedPair
+  let broken: TestPayload
+  const plan: KVFaultPlan = {}
+
+  beforeAll(async () => {
+    pair = await startCachedPair('sqlite', {}, 6)
+    broken = await startPayload({
+      kind: 'sqlite',
+      database: pair.database,
+      kv: pair.kv,
+      wrap: (factory, kv) =>
+        withKVCache(factory, faultyKV(kv, plan), {
+          timeoutMs: 50,
+          circuitThreshold: 3,
+          circuitCooldownMs: 400,
+        }),
+    })
+  })
+  afterAll(async () => {
+    await broken?.cleanup()
+    await pair?.cleanup()
+  })
+
+  const reads = (payload: Payload) =>
+    Promise.all([
+      payload.find({ collection: 'posts', sort: 'slug', depth: 1, limit: 20 }),
+      payload.findByID({ collection: 'posts', id: pair.data.posts[0] as number, depth: 0 }),
+      payload.findGlobal({ slug: 'header', depth: 0 }),
+      payload.count({ collection: 'comments' }),
+    ])
+
+  it.each([
+    ['throws on every call', { fail: true }],
+    ['hangs on every call', { hang: true }],
+  ] as const)('answers like the database when KV %s, and writes still land', async (_, faults) => {
+    Object.assign(plan, { fail: false, hang: false }, faults)
+    const warn = vi.spyOn(broken.payload.logger, 'warn')
+    try {
+      for (let i = 0; i < 3; i++) expect(await reads(broken.payload)).toEqual(await reads(pair.plain))
+      const id = pair.data.posts[1] as number
+      await broken.payload.update({ collection: 'posts', id, data: { title: `Written while KV ${_}` } })
+      expect(await reads(broken.payload)).toEqual(await reads(pair.plain))
+      expect(
+        (await pair.plain.findByID({ collection: 'posts', id, depth: 0 })).title,
+      ).toBe(`Written while KV ${_}`)
+      // Logged once when KV is given up on, not once per request.
+      const circuitWarnings = warn.mock.calls.filter(([message]) =>
+        String(message).includes('payload-kv-cache: KV failed'),
+      )
+      expect(circuitWarnings.length).toBeLessThanOrEqual(1)
+      expect(getCacheStats(broken.payload).kv.errors).toBeGreaterThan(0)
+      if (faults.hang) expect(getCacheStats(broken.payload).kv.timeouts).toBeGreaterThan(0)
+    } finally {
+      warn.mockRestore()
+      Object.assign(plan, { fail: false, hang: false })
+    }
+  })
+
+  it('skips KV after repeated failures, then probes it and resumes', async () => {
+    plan.fail = true
+    await reads(broken.payload)
+    await reads(broken.payload)
+    expect(getCacheStats(broken.payload).kv.circuit).toBe('open')
+    resetCacheStats(broken.payload)
+    await reads(broken.payload)
+    // While open, no call reaches KV.
+    expect(getCacheStats(broken.payload).kv.operations.read).toBe(0)
+    plan.fail = false
+    await new Promise((resolve) => setTimeout(resolve, 450))
+    const info = vi.spyOn(broken.payload.logger, 'info')
+    await reads(broken.payload)
+    await reads(broken.payload)
+    expect(getCacheStats(broken.payload).kv.circuit).toBe('closed')
+    expect(info.mock.calls.some(([m]) => String(m).includes('KV is reachable again'))).toBe(true)
+    info.mockRestore()
+    resetCacheStats(broken.payload)
+    await reads(broken.payload)
+    const total = getCacheStats(broken.payload).total
+    expect(total.hits.memory + total.hits.kv).toBeGreaterThan(0)
+  })
+
+  it('does not block start-up when KV is down', async () => {
+    const down = await startPayload({
+      kind: 'sqlite',
+      database: pair.database,
+      kv: pair.kv,
+      wrap: (factory, kv) => withKVCache(factory, faultyKV(kv, { hang: true }), { timeoutMs: 50 }),
+    })
+    try {
+      expect(await reads(down.payload)).toEqual(await reads(pair.plain))
+    } finally {
+      await down.cleanup()
+    }
+  })
+
+  it('treats a binding function that resolves to something else as KV being down', async () => {
+    const wrong = await startPayload({
+      kind: 'sqlite',
+      database: pair.database,
+      kv: pair.kv,
+      wrap: (factory) => withKVCache(factory, () => ({}) as never, { timeoutMs: 50 }),
+    })
+    try {
+      expect(await reads(wrong.payload)).toEqual(await reads(pair.plain))
+    } finally {
+      await wrong.cleanup()
+    }
+  })
+})
