@@ -1,0 +1,7 @@
+import { describe } from 'vitest'
+import { hasPostgres } from './fixtures/databases.js'
+import { randomizedSuite } from './suites/randomized.js'
+
+randomizedSuite('sqlite', 150)
+randomizedSuite('d1', 40)
+describe.skipIf(!hasPostgres())('PostgreSQL (DATABASE_URL)', () => randomizedSuite('postgres', 80))
