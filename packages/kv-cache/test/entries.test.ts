@@ -58,7 +58,8 @@ describe('entries (sqlite)', () => {
   })
 
   it('uses a custom key within the collection’s scope, so invalidation still reaches it', async () => {
-    const sorted = (sort: string) => pair.cached.find({ collection: 'pages', limit: 3, sort, depth: 0 })
+    const sorted = (sort: string) =>
+      pair.cached.find({ collection: 'pages', limit: 3, sort, depth: 0 })
     const first = await sorted('title')
     // The custom key ignores `sort`: the user chose to share one entry between both sorts.
     expect(await sorted('-title')).toEqual(first)

@@ -48,13 +48,18 @@ describe('when KV fails (sqlite)', () => {
     Object.assign(plan, { fail: false, hang: false }, faults)
     const warn = vi.spyOn(broken.payload.logger, 'warn')
     try {
-      for (let i = 0; i < 3; i++) expect(await reads(broken.payload)).toEqual(await reads(pair.plain))
+      for (let i = 0; i < 3; i++)
+        expect(await reads(broken.payload)).toEqual(await reads(pair.plain))
       const id = pair.data.posts[1] as number
-      await broken.payload.update({ collection: 'posts', id, data: { title: `Written while KV ${_}` } })
+      await broken.payload.update({
+        collection: 'posts',
+        id,
+        data: { title: `Written while KV ${_}` },
+      })
       expect(await reads(broken.payload)).toEqual(await reads(pair.plain))
-      expect(
-        (await pair.plain.findByID({ collection: 'posts', id, depth: 0 })).title,
-      ).toBe(`Written while KV ${_}`)
+      expect((await pair.plain.findByID({ collection: 'posts', id, depth: 0 })).title).toBe(
+        `Written while KV ${_}`,
+      )
       // Logged once when KV is given up on, not once per request.
       const circuitWarnings = warn.mock.calls.filter(([message]) =>
         String(message).includes('payload-kv-cache: KV failed'),

@@ -47,7 +47,11 @@ describe('invalidation across isolates (sqlite)', () => {
   it('a write in one isolate is seen by another within maxStaleMs', async () => {
     await title(other.payload)
     await list(other.payload)
-    await pair.cached.update({ collection: 'posts', id: postId(), data: { title: 'Seen elsewhere' } })
+    await pair.cached.update({
+      collection: 'posts',
+      id: postId(),
+      data: { title: 'Seen elsewhere' },
+    })
     await new Promise((resolve) => setTimeout(resolve, MAX_STALE_MS + 50))
     expect(await title(other.payload)).toBe('Seen elsewhere')
     expect(await list(other.payload)).toEqual(await list(pair.plain))
@@ -72,7 +76,11 @@ describe('invalidation across isolates (sqlite)', () => {
     plan.rateLimitWrites = true
     try {
       for (let i = 0; i < 6; i++) {
-        await other.payload.update({ collection: 'posts', id: postId(), data: { title: `Burst ${i}` } })
+        await other.payload.update({
+          collection: 'posts',
+          id: postId(),
+          data: { title: `Burst ${i}` },
+        })
         expect(await title(other.payload)).toBe(`Burst ${i}`)
       }
       // The last token reaches KV after the rate limit lets it; the first isolate then sees it.
@@ -116,11 +124,19 @@ describe('what invalidation costs (sqlite)', () => {
         },
       })
       try {
-        const categories = await cached.payload.find({ collection: 'categories', limit: 1, depth: 0 })
+        const categories = await cached.payload.find({
+          collection: 'categories',
+          limit: 1,
+          depth: 0,
+        })
         const id = categories.docs[0]?.id as number
         await cached.payload.findByID({ collection: 'categories', id, depth: 0 })
         for (let i = 0; i < entries; i++) {
-          await cached.payload.find({ collection: 'posts', where: { views: { greater_than: i } }, depth: 0 })
+          await cached.payload.find({
+            collection: 'posts',
+            where: { views: { greater_than: i } },
+            depth: 0,
+          })
         }
         await settled(cached.payload)
         counts.reset()
@@ -155,16 +171,24 @@ describe('item granularity (sqlite)', () => {
     try {
       const ids: (number | string)[] = []
       for (let i = 0; i < 1000; i++) {
-        const doc = await pair.plain.db.create({ collection: 'categories', data: { name: `C${i}` } })
+        const doc = await pair.plain.db.create({
+          collection: 'categories',
+          data: { name: `C${i}` },
+        })
         ids.push(doc.id as number)
       }
       const readAll = async () => {
         const docs = []
-        for (const id of ids) docs.push(await pair.cached.findByID({ collection: 'categories', id, depth: 0 }))
+        for (const id of ids)
+          docs.push(await pair.cached.findByID({ collection: 'categories', id, depth: 0 }))
         return docs
       }
       await readAll()
-      await pair.cached.update({ collection: 'categories', id: ids[500] as number, data: { name: 'Changed' } })
+      await pair.cached.update({
+        collection: 'categories',
+        id: ids[500] as number,
+        data: { name: 'Changed' },
+      })
       resetCacheStats(pair.cached)
       const again = await readAll()
       expect(again[500]?.name).toBe('Changed')

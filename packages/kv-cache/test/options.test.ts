@@ -51,7 +51,7 @@ describe('options', () => {
   it('lists the valid slugs when a slug is unknown', () => {
     const options = resolveOptions({ collections: { post: { ttl: 5 } } })
     expect(() => resolvePolicies(options, config)).toThrow(
-      "collections.post: no such collection. Valid: posts, users",
+      'collections.post: no such collection. Valid: posts, users',
     )
     expect(() => resolvePolicies(resolveOptions({ globals: { footer: true } }), config)).toThrow(
       'Valid: header',
