@@ -66,7 +66,7 @@ describe('when KV fails (sqlite)', () => {
       )
       expect(circuitWarnings.length).toBeLessThanOrEqual(1)
       expect(getCacheStats(broken.payload).kv.errors).toBeGreaterThan(0)
-      if (faults.hang) expect(getCacheStats(broken.payload).kv.timeouts).toBeGreaterThan(0)
+      if ('hang' in faults) expect(getCacheStats(broken.payload).kv.timeouts).toBeGreaterThan(0)
     } finally {
       warn.mockRestore()
       Object.assign(plan, { fail: false, hang: false })

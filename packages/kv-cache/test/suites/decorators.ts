@@ -59,7 +59,7 @@ export const observeAdapter = (factory: DatabaseAdapterObj): [DatabaseAdapterObj
           if (typeof property !== 'string' || typeof value !== 'function') return value
           if (!/^(find|count|query|create|update|delete|upsert)/.test(property)) return value
           const known = observed.get(property)
-          if (known?.value === value) return known.wrapper
+          if (known && known.value === value) return known.wrapper
           const wrapper = async (...args: unknown[]) => {
             calls.set(property, (calls.get(property) ?? 0) + 1)
             const first = (args[0] ?? {}) as Record<string, unknown>
