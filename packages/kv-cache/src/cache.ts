@@ -138,7 +138,12 @@ export class KVCache {
   }
 
   /** The data path of one read, top to bottom. */
-  async read(operation: ReadMethodName, target: ReadTarget, args: Args, call: Call): Promise<unknown> {
+  async read(
+    operation: ReadMethodName,
+    target: ReadTarget,
+    args: Args,
+    call: Call,
+  ): Promise<unknown> {
     const started = Date.now()
     const slug = slugOf(target, args)
     const isGlobal = target === 'global' || target === 'globalVersions'
@@ -171,14 +176,22 @@ export class KVCache {
       const now = Date.now()
       const hit = this.#memory.get(fullKey, now)
       if (hit) {
-        this.emit({ type: 'hit', tier: 'memory', ...this.#readEvent(operation, slug, fullKey, started) })
+        this.emit({
+          type: 'hit',
+          tier: 'memory',
+          ...this.#readEvent(operation, slug, fullKey, started),
+        })
         return JSON.parse(hit.data)
       }
       const inflight = this.#inflight.get(fullKey)
       if (inflight) {
         const data = await inflight.catch(() => undefined)
         if (data !== undefined) {
-          this.emit({ type: 'hit', tier: 'memory', ...this.#readEvent(operation, slug, fullKey, started) })
+          this.emit({
+            type: 'hit',
+            tier: 'memory',
+            ...this.#readEvent(operation, slug, fullKey, started),
+          })
           return JSON.parse(data)
         }
       }
@@ -196,7 +209,11 @@ export class KVCache {
         if (stored) {
           settle(stored.data)
           this.#memory.set(fullKey, stored)
-          this.emit({ type: 'hit', tier: 'kv', ...this.#readEvent(operation, slug, fullKey, started) })
+          this.emit({
+            type: 'hit',
+            tier: 'kv',
+            ...this.#readEvent(operation, slug, fullKey, started),
+          })
           return JSON.parse(stored.data)
         }
         if (control?.mode === 'cache-only') throw new KVCacheMissError(operation, slug)
@@ -209,7 +226,15 @@ export class KVCache {
       const data = result === undefined ? undefined : JSON.stringify(result)
       settle(data)
       if (data !== undefined) {
-        this.#fill(fullKey, data, Math.min(control?.ttl ?? ttl, this.#maxTtl), isGlobal, slug, operation, started)
+        this.#fill(
+          fullKey,
+          data,
+          Math.min(control?.ttl ?? ttl, this.#maxTtl),
+          isGlobal,
+          slug,
+          operation,
+          started,
+        )
       }
       return result
     } finally {
@@ -290,7 +315,8 @@ export class KVCache {
       const single = operation !== 'updateMany' && operation !== 'deleteMany'
       let ids: (number | string)[] | undefined
       if (typeof known === 'string' || typeof known === 'number') ids = [known]
-      else if (!failed && single && idOf(result) !== undefined) ids = [idOf(result) as number | string]
+      else if (!failed && single && idOf(result) !== undefined)
+        ids = [idOf(result) as number | string]
       else if (!failed && Array.isArray(result)) {
         const all = result.map(idOf)
         if (all.every((id) => id !== undefined)) ids = all as (number | string)[]

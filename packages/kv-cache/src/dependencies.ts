@@ -168,7 +168,10 @@ export class Dependencies {
   /** Collections whose deletes some cached read can see (through foreign keys). */
   readonly #referenced = new Set<string>()
 
-  constructor(config: ConfigLike, cached: { collections: Iterable<string>; globals: Iterable<string> }) {
+  constructor(
+    config: ConfigLike,
+    cached: { collections: Iterable<string>; globals: Iterable<string> },
+  ) {
     const blocks = new Map<string, AnyField[]>()
     for (const block of config.blocks ?? []) blocks.set(block.slug, block.fields as AnyField[])
     const graph = (fields: unknown[]): ScopeGraph => {

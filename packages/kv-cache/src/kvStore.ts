@@ -148,7 +148,10 @@ export class KVStore {
   }
 
   /** Reads up to 100 keys in one KV operation; `undefined` when KV could not answer. */
-  async getMany(keys: string[], cacheTtl?: number): Promise<Map<string, string | null> | undefined> {
+  async getMany(
+    keys: string[],
+    cacheTtl?: number,
+  ): Promise<Map<string, string | null> | undefined> {
     if (keys.length === 1 || !this.#bulkGet) {
       const values = await Promise.all(keys.map((key) => this.get(key, cacheTtl)))
       if (values.some((value) => value === undefined)) return undefined

@@ -123,5 +123,12 @@ export type CacheEvent =
       /** The invalidation tokens bumped, e.g. `posts:list`. */
       targets: string[]
     }
-  | { type: 'kv'; op: KVOperation; ok: boolean; timeout?: boolean; bytes?: number; durationMs: number }
+  | {
+      type: 'kv'
+      op: KVOperation
+      ok: boolean
+      timeout?: boolean
+      bytes?: number
+      durationMs: number
+    }
   | { type: 'circuit'; state: 'closed' | 'open'; reason?: string }

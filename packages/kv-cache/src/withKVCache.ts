@@ -36,7 +36,8 @@ const wrapAdapter = <T extends BaseDatabaseAdapter>(adapter: T, cache: KVCache):
             call(args),
           )
       case 'write':
-        return (...args) => cache.write(name, spec, (args[0] ?? {}) as Record<string, unknown>, call(args))
+        return (...args) =>
+          cache.write(name, spec, (args[0] ?? {}) as Record<string, unknown>, call(args))
       case 'transaction':
         if (name === 'commitTransaction') return (...args) => cache.commit(args[0], call(args))
         if (name === 'rollbackTransaction') return (...args) => cache.rollback(args[0], call(args))

@@ -82,7 +82,12 @@ export const cacheSuite = (kind: DatabaseKind) => {
       await cached.update({ collection: 'posts', id: post, data: { title: 'Renamed' } })
       await expectSameReads('update a post')
 
-      await cached.update({ collection: 'posts', id: post, locale: 'de', data: { title: 'Umbenannt' } })
+      await cached.update({
+        collection: 'posts',
+        id: post,
+        locale: 'de',
+        data: { title: 'Umbenannt' },
+      })
       await expectSameReads('update a post in another locale')
 
       const created = await cached.create({
@@ -94,8 +99,16 @@ export const cacheSuite = (kind: DatabaseKind) => {
       await cached.create({ collection: 'comments', data: { post, body: 'A new comment' } })
       await expectSameReads('create a comment (join on posts)')
 
-      await cached.update({ collection: 'authors', id: firstId(data.authors), data: { name: 'Author 1' } })
-      await cached.update({ collection: 'authors', id: data.authors[1] as never, data: { name: 'Author 1' } })
+      await cached.update({
+        collection: 'authors',
+        id: firstId(data.authors),
+        data: { name: 'Author 1' },
+      })
+      await cached.update({
+        collection: 'authors',
+        id: data.authors[1] as never,
+        data: { name: 'Author 1' },
+      })
       await expectSameReads('rename an author (where and sort through author.name)')
 
       await cached.delete({ collection: 'categories', id: data.categories.at(-1) as never })
@@ -127,7 +140,11 @@ export const cacheSuite = (kind: DatabaseKind) => {
     })
 
     it('serves a second identical read without reaching the database', async () => {
-      const args = { collection: 'posts' as const, where: { views: { greater_than: 10 } }, depth: 0 }
+      const args = {
+        collection: 'posts' as const,
+        where: { views: { greater_than: 10 } },
+        depth: 0,
+      }
       await cached.find(args)
       pair.db.reset()
       resetCacheStats(cached)
@@ -149,20 +166,38 @@ export const cacheSuite = (kind: DatabaseKind) => {
     it('never shows one user what another user may see', async () => {
       const { admin, editor } = pair.data.users
       const asEditor = () =>
-        cached.find({ collection: 'posts', overrideAccess: false, user: editor, depth: 0, limit: 100 })
+        cached.find({
+          collection: 'posts',
+          overrideAccess: false,
+          user: editor,
+          depth: 0,
+          limit: 100,
+        })
       const asAdmin = () =>
-        cached.find({ collection: 'posts', overrideAccess: false, user: admin, depth: 0, limit: 100 })
+        cached.find({
+          collection: 'posts',
+          overrideAccess: false,
+          user: admin,
+          depth: 0,
+          limit: 100,
+        })
       await asAdmin()
       await asEditor()
       const [editorSees, adminSees] = [await asEditor(), await asAdmin()]
       expect(adminSees.totalDocs).toBeGreaterThan(editorSees.totalDocs)
       for (const doc of editorSees.docs) expect(doc.views).toBeLessThan(1000)
-      const anonymous = await cached.find({ collection: 'posts', overrideAccess: false, depth: 0, limit: 100 })
+      const anonymous = await cached.find({
+        collection: 'posts',
+        overrideAccess: false,
+        depth: 0,
+        limit: 100,
+      })
       expect(anonymous.docs.every((doc) => doc._status === 'published')).toBe(true)
     })
 
     it('never answers page 2 with page 1', async () => {
-      const page = (n: number) => cached.find({ collection: 'posts', limit: 3, page: n, sort: 'slug', depth: 0 })
+      const page = (n: number) =>
+        cached.find({ collection: 'posts', limit: 3, page: n, sort: 'slug', depth: 0 })
       const one = await page(1)
       const two = await page(2)
       await page(1)
@@ -173,7 +208,12 @@ export const cacheSuite = (kind: DatabaseKind) => {
     })
 
     it('answers identical concurrent misses with one database call', async () => {
-      const args = { collection: 'posts' as const, where: { views: { less_than: 12345 } }, depth: 0, limit: 7 }
+      const args = {
+        collection: 'posts' as const,
+        where: { views: { less_than: 12345 } },
+        depth: 0,
+        limit: 7,
+      }
       pair.db.reset()
       const results = await Promise.all(Array.from({ length: 5 }, () => cached.find(args)))
       expect(pair.db.count('find')).toBe(1)
@@ -184,7 +224,8 @@ export const cacheSuite = (kind: DatabaseKind) => {
 
     it('never stores a result that a write overtook (stale-set race)', async () => {
       const id = firstId(pair.data.posts)
-      const read = () => cached.find({ collection: 'posts', where: { id: { equals: id } }, depth: 0 })
+      const read = () =>
+        cached.find({ collection: 'posts', where: { id: { equals: id } }, depth: 0 })
       await cached.update({ collection: 'posts', id, data: { views: 1 } })
       // A read reaches the database, and answers only after a write has committed.
       const held = pair.db.hold('find', (args) => args.collection === 'posts')
@@ -199,12 +240,18 @@ export const cacheSuite = (kind: DatabaseKind) => {
 
     it('caches null results and empty pages', async () => {
       const missing = kind === 'postgres' || kind === 'd1' || kind === 'sqlite' ? 987654 : 'missing'
-      const find = () => cached.find({ collection: 'posts', where: { id: { equals: missing } }, depth: 0 })
+      const find = () =>
+        cached.find({ collection: 'posts', where: { id: { equals: missing } }, depth: 0 })
       expect((await find()).docs).toEqual([])
       pair.db.reset()
       expect((await find()).docs).toEqual([])
       expect(pair.db.count('find')).toBe(0)
-      const none = await cached.findByID({ collection: 'posts', id: missing, disableErrors: true, depth: 0 })
+      const none = await cached.findByID({
+        collection: 'posts',
+        id: missing,
+        disableErrors: true,
+        depth: 0,
+      })
       expect(none).toBeNull()
     })
 

@@ -48,15 +48,23 @@ export const randomizedSuite = (kind: DatabaseKind, operations: number, seed = 7
           return (p) => p.find({ collection: 'posts', sort, depth: 1, limit: 6, page })
         },
         () => (p) =>
-          p.find({ collection: 'posts', where: { 'categories.name': { like: 'Category' } } as Where, depth: 0, sort: 'slug' }),
-        () => (p) => p.find({ collection: 'categories', depth: 1, sort: 'name', pagination: false }),
+          p.find({
+            collection: 'posts',
+            where: { 'categories.name': { like: 'Category' } } as Where,
+            depth: 0,
+            sort: 'slug',
+          }),
+        () => (p) =>
+          p.find({ collection: 'categories', depth: 1, sort: 'name', pagination: false }),
         () => {
           const id = pick(ids.posts)
-          return (p) => p.findByID({ collection: 'posts', id: id as never, depth: 1, disableErrors: true })
+          return (p) =>
+            p.findByID({ collection: 'posts', id: id as never, depth: 1, disableErrors: true })
         },
         () => {
           const id = pick(ids.categories)
-          return (p) => p.findByID({ collection: 'categories', id: id as never, depth: 0, disableErrors: true })
+          return (p) =>
+            p.findByID({ collection: 'categories', id: id as never, depth: 0, disableErrors: true })
         },
         () => {
           const locale = pick(['en', 'de'] as const)
@@ -65,17 +73,52 @@ export const randomizedSuite = (kind: DatabaseKind, operations: number, seed = 7
         () => (p) => p.count({ collection: 'comments' }),
         () => (p) => p.findGlobal({ slug: 'header', depth: 1 }),
         () => (p) =>
-          p.find({ collection: 'comments', where: { 'post.views': { greater_than: 500 } } as Where, depth: 0, sort: 'body' }),
+          p.find({
+            collection: 'comments',
+            where: { 'post.views': { greater_than: 500 } } as Where,
+            depth: 0,
+            sort: 'body',
+          }),
       ]
 
       const writes: ((p: Payload) => Promise<unknown>)[] = [
-        (p) => p.update({ collection: 'posts', id: pick(ids.posts) as never, data: { views: Math.floor(random() * 2000) } }),
-        (p) => p.update({ collection: 'posts', id: pick(ids.posts) as never, locale: 'de', data: { title: `T${counter++}` } }),
-        (p) => p.update({ collection: 'posts', id: pick(ids.posts) as never, draft: true, data: { title: `D${counter++}` } }),
-        (p) => p.update({ collection: 'authors', id: pick(ids.authors) as never, data: { name: `Author ${Math.floor(random() * 3)}` } }),
-        (p) => p.update({ collection: 'categories', id: pick(ids.categories) as never, data: { name: `Category ${counter++}` } }),
+        (p) =>
+          p.update({
+            collection: 'posts',
+            id: pick(ids.posts) as never,
+            data: { views: Math.floor(random() * 2000) },
+          }),
+        (p) =>
+          p.update({
+            collection: 'posts',
+            id: pick(ids.posts) as never,
+            locale: 'de',
+            data: { title: `T${counter++}` },
+          }),
+        (p) =>
+          p.update({
+            collection: 'posts',
+            id: pick(ids.posts) as never,
+            draft: true,
+            data: { title: `D${counter++}` },
+          }),
+        (p) =>
+          p.update({
+            collection: 'authors',
+            id: pick(ids.authors) as never,
+            data: { name: `Author ${Math.floor(random() * 3)}` },
+          }),
+        (p) =>
+          p.update({
+            collection: 'categories',
+            id: pick(ids.categories) as never,
+            data: { name: `Category ${counter++}` },
+          }),
         async (p) => {
-          const doc = await p.create({ collection: 'categories', data: { name: `New ${counter++}` } })
+          const doc = await p.create({
+            collection: 'categories',
+            data: { name: `New ${counter++}` },
+          })
           ids.categories.push(doc.id)
         },
         async (p) => {
@@ -83,13 +126,31 @@ export const randomizedSuite = (kind: DatabaseKind, operations: number, seed = 7
           const id = ids.categories.splice(Math.floor(random() * ids.categories.length), 1)[0]
           await p.delete({ collection: 'categories', id: id as never })
         },
-        (p) => p.create({ collection: 'comments', data: { post: pick(ids.posts), body: `C${counter++}` } }),
-        (p) => p.updateGlobal({ slug: 'header', data: { title: `H${counter++}`, nav: [{ label: 'x', page: pick(ids.pages) }] } }),
-        (p) => p.update({ collection: 'posts', where: { views: { less_than: Math.floor(random() * 1000) } }, data: { views: 3 } }),
+        (p) =>
+          p.create({
+            collection: 'comments',
+            data: { post: pick(ids.posts), body: `C${counter++}` },
+          }),
+        (p) =>
+          p.updateGlobal({
+            slug: 'header',
+            data: { title: `H${counter++}`, nav: [{ label: 'x', page: pick(ids.pages) }] },
+          }),
+        (p) =>
+          p.update({
+            collection: 'posts',
+            where: { views: { less_than: Math.floor(random() * 1000) } },
+            data: { views: 3 },
+          }),
         async (p) => {
           const doc = await p.create({
             collection: 'posts',
-            data: { title: `P${counter}`, slug: `p-${counter++}`, categories: [pick(ids.categories)], _status: 'published' },
+            data: {
+              title: `P${counter}`,
+              slug: `p-${counter++}`,
+              categories: [pick(ids.categories)],
+              _status: 'published',
+            },
           })
           ids.posts.push(doc.id)
         },

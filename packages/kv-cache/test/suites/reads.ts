@@ -51,7 +51,9 @@ export const readBattery = async (payload: Payload, data: SeedResult, kind: stri
   await run('drafts', () =>
     payload.find({ collection: 'posts', draft: true, sort: 'slug', limit: 10, depth: 0 }),
   )
-  await run('byID', () => payload.findByID({ collection: 'posts', id: firstPost as never, depth: 2 }))
+  await run('byID', () =>
+    payload.findByID({ collection: 'posts', id: firstPost as never, depth: 2 }),
+  )
   await run('byIDDraft', () =>
     payload.findByID({ collection: 'posts', id: secondPost as never, draft: true, depth: 0 }),
   )
@@ -63,9 +65,16 @@ export const readBattery = async (payload: Payload, data: SeedResult, kind: stri
       joins: { comments: { limit: 3, sort: '-createdAt' } },
     }),
   )
-  await run('count', () => payload.count({ collection: 'posts', where: { views: { greater_than: 500 } } }))
+  await run('count', () =>
+    payload.count({ collection: 'posts', where: { views: { greater_than: 500 } } }),
+  )
   await run('versions', () =>
-    payload.findVersions({ collection: 'posts', where: { parent: { equals: firstPost } }, sort: '-updatedAt', depth: 0 }),
+    payload.findVersions({
+      collection: 'posts',
+      where: { parent: { equals: firstPost } },
+      sort: '-updatedAt',
+      depth: 0,
+    }),
   )
   await run('countVersions', () => payload.countVersions({ collection: 'posts' }))
   await run('global', () => payload.findGlobal({ slug: 'header', depth: 1 }))
@@ -75,10 +84,22 @@ export const readBattery = async (payload: Payload, data: SeedResult, kind: stri
     payload.find({ collection: 'categories', sort: 'name', depth: 1, pagination: false }),
   )
   await run('asAdmin', () =>
-    payload.find({ collection: 'posts', overrideAccess: false, user: admin, depth: 0, sort: 'slug' }),
+    payload.find({
+      collection: 'posts',
+      overrideAccess: false,
+      user: admin,
+      depth: 0,
+      sort: 'slug',
+    }),
   )
   await run('asEditor', () =>
-    payload.find({ collection: 'posts', overrideAccess: false, user: editor, depth: 0, sort: 'slug' }),
+    payload.find({
+      collection: 'posts',
+      overrideAccess: false,
+      user: editor,
+      depth: 0,
+      sort: 'slug',
+    }),
   )
   await run('anonymous', () =>
     payload.find({ collection: 'posts', overrideAccess: false, depth: 0, sort: 'slug' }),
