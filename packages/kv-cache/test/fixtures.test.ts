@@ -2,15 +2,15 @@ import type { KVNamespace } from '@cloudflare/workers-types'
 import type { DatabaseAdapterObj } from 'payload'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { databaseKinds, hasPostgres } from './fixtures/databases.js'
-import { faultyKV, instrumentKV } from './fixtures/kv.js'
 import type { KVFaultPlan } from './fixtures/kv.js'
-import { startMiniflare } from './fixtures/miniflare.js'
+import { faultyKV, instrumentKV } from './fixtures/kv.js'
 import type { TestMiniflare } from './fixtures/miniflare.js'
-import { startPair, startPayload } from './fixtures/payload.js'
+import { startMiniflare } from './fixtures/miniflare.js'
 import type { TestPair, TestPayload } from './fixtures/payload.js'
-import { seed } from './fixtures/seed.js'
-import type { SeedResult } from './fixtures/seed.js'
+import { startPair, startPayload } from './fixtures/payload.js'
 import { EDITOR_MAX_VIEWS } from './fixtures/schema.js'
+import type { SeedResult } from './fixtures/seed.js'
+import { seed } from './fixtures/seed.js'
 
 const BOOT_TIMEOUT = 120_000
 
@@ -33,14 +33,20 @@ for (const kind of databaseKinds) {
       expect(data.withNewerDraft.length).toBeGreaterThan(0)
       expect((await payload.count({ collection: 'posts' })).totalDocs).toBe(20)
       expect((await payload.count({ collection: 'comments' })).totalDocs).toBe(data.comments.length)
-      const child = await payload.findByID({ collection: 'categories', id: data.categories.at(-1) ?? 0, depth: 1 })
+      const child = await payload.findByID({
+        collection: 'categories',
+        id: data.categories.at(-1) ?? 0,
+        depth: 1,
+      })
       expect(child.parent).toMatchObject({ id: expect.anything() })
     })
 
     it('answers a find with where, sort, locale, select and joins', async () => {
       const result = await started.payload.find({
         collection: 'posts',
-        where: { and: [{ _status: { equals: 'published' } }, { views: { greater_than_equal: 0 } }] },
+        where: {
+          and: [{ _status: { equals: 'published' } }, { views: { greater_than_equal: 0 } }],
+        },
         sort: '-publishedAt',
         locale: 'de',
         select: { title: true, slug: true, views: true, comments: true, meta: true },
@@ -75,7 +81,12 @@ for (const kind of databaseKinds) {
     it('serves newer drafts only to draft reads', async () => {
       const id = data.withNewerDraft[0] ?? 0
       const main = await started.payload.findByID({ collection: 'posts', id, depth: 0 })
-      const draft = await started.payload.findByID({ collection: 'posts', id, depth: 0, draft: true })
+      const draft = await started.payload.findByID({
+        collection: 'posts',
+        id,
+        depth: 0,
+        draft: true,
+      })
       expect(main.title).not.toMatch(/\(draft\)$/)
       expect(draft.title).toMatch(/\(draft\)$/)
     })
@@ -88,56 +99,177 @@ for (const kind of databaseKinds) {
       expect(en.nav).toHaveLength(3)
       expect((en.nav as Array<{ page: { title: string } }>)[0]?.page.title).toBe('Page 1')
     })
+
+    it.runIf(kind === 'd1')(
+      "reads the same through the fixture's D1 binding as through Miniflare's own",
+      async () => {
+        const { binding, proxy } = started.database.d1 ?? expect.unreachable('d1 bindings')
+        const statements = [
+          ['select id, slug, views from posts order by id limit ?', [3]],
+          ['select count(*) as n from posts where views < ?', [EDITOR_MAX_VIEWS]],
+        ] as const
+        for (const [sql, params] of statements) {
+          expect(
+            await binding
+              .prepare(sql)
+              .bind(...params)
+              .raw(),
+          ).toEqual(
+            await proxy
+              .prepare(sql)
+              .bind(...params)
+              .raw(),
+          )
+          expect(
+            await binding
+              .prepare(sql)
+              .bind(...params)
+              .first(),
+          ).toEqual(
+            await proxy
+              .prepare(sql)
+              .bind(...params)
+              .first(),
+          )
+          const [viaFixture, viaProxy] = [
+            await binding
+              .prepare(sql)
+              .bind(...params)
+              .all(),
+            await proxy
+              .prepare(sql)
+              .bind(...params)
+              .all(),
+          ]
+          expect(viaFixture.results).toEqual(viaProxy.results)
+          expect(Object.keys(viaFixture.meta).sort()).toEqual(Object.keys(viaProxy.meta).sort())
+        }
+        const batch = (db: typeof binding) =>
+          db.batch([db.prepare('select 1 as one'), db.prepare('select ? as two').bind(2)])
+        expect((await batch(binding)).map((r) => r.results)).toEqual(
+          (await batch(proxy)).map((r) => r.results),
+        )
+        const failure = (db: typeof binding) =>
+          db
+            .prepare('insert into posts (id, slug) values (?, ?)')
+            .bind(data.posts[0] ?? 0, 'x')
+            .run()
+        const [fixtureError, proxyError] = await Promise.all([
+          failure(binding).catch((e: Error) => e),
+          failure(proxy).catch((e: Error) => e),
+        ])
+        expect(fixtureError).toBeInstanceOf(Error)
+        expect((fixtureError as Error).message).toBe((proxyError as Error).message)
+      },
+    )
   })
 
-  describe.skipIf(kind === 'postgres' && !hasPostgres())(`a plain and a cached instance on one ${kind} database`, () => {
-    let pair: TestPair
-    const wrapped: DatabaseAdapterObj[] = []
+  describe.skipIf(kind === 'postgres' && !hasPostgres())(
+    `a plain and a cached instance on one ${kind} database`,
+    () => {
+      let pair: TestPair
+      const wrapped: DatabaseAdapterObj[] = []
 
-    beforeAll(async () => {
-      pair = await startPair({
-        kind,
-        wrap: (factory) => {
-          wrapped.push(factory)
-          return factory
-        },
+      beforeAll(async () => {
+        pair = await startPair({
+          kind,
+          wrap: (factory) => {
+            wrapped.push(factory)
+            return factory
+          },
+        })
+      }, BOOT_TIMEOUT)
+      afterAll(() => pair?.cleanup())
+
+      it('wraps only the cached instance', () => {
+        expect(wrapped).toHaveLength(1)
+        expect(pair.plain).not.toBe(pair.cached)
+        expect(pair.plain.db).not.toBe(pair.cached.db)
       })
-    }, BOOT_TIMEOUT)
-    afterAll(() => pair?.cleanup())
 
-    it('wraps only the cached instance', () => {
-      expect(wrapped).toHaveLength(1)
-      expect(pair.plain).not.toBe(pair.cached)
-      expect(pair.plain.db).not.toBe(pair.cached.db)
-    })
-
-    it('shows a write through either instance to the other', async () => {
-      const category = await pair.plain.create({ collection: 'categories', data: { name: 'from plain' } })
-      expect((await pair.cached.findByID({ collection: 'categories', id: category.id })).name).toBe('from plain')
-      await pair.cached.update({ collection: 'categories', id: category.id, data: { name: 'from cached' } })
-      expect((await pair.plain.findByID({ collection: 'categories', id: category.id })).name).toBe('from cached')
-    })
-  })
+      it('shows a write through either instance to the other', async () => {
+        const category = await pair.plain.create({
+          collection: 'categories',
+          data: { name: 'from plain' },
+        })
+        expect(
+          (await pair.cached.findByID({ collection: 'categories', id: category.id })).name,
+        ).toBe('from plain')
+        await pair.cached.update({
+          collection: 'categories',
+          id: category.id,
+          data: { name: 'from cached' },
+        })
+        expect(
+          (await pair.plain.findByID({ collection: 'categories', id: category.id })).name,
+        ).toBe('from cached')
+      })
+    },
+  )
 }
 
-describe('startPayload', () => {
-  it('lets two instances share one KV namespace', async () => {
-    const first = await startPayload({ kind: 'sqlite' })
-    try {
-      const second = await startPayload({ kind: 'sqlite', kv: first.kv })
+describe('seed', () => {
+  it(
+    'writes the same data with the same ids on every run',
+    async () => {
+      const runs = await Promise.all([
+        startPayload({ kind: 'sqlite' }),
+        startPayload({ kind: 'sqlite' }),
+      ])
       try {
-        expect(second.kv).toBe(first.kv)
-        expect(second.database.location).not.toBe(first.database.location)
+        const snapshots = await Promise.all(
+          runs.map(async ({ payload }) => {
+            const ids = await seed(payload, { posts: 6, seed: 7 })
+            const { docs } = await payload.find({
+              collection: 'posts',
+              draft: true,
+              depth: 0,
+              locale: 'all',
+              limit: 0,
+              sort: 'id',
+            })
+            const { docs: comments } = await payload.find({
+              collection: 'comments',
+              depth: 0,
+              limit: 0,
+              sort: 'id',
+            })
+            return JSON.stringify({ ids, docs, comments }, (key, value) =>
+              /^(createdAt|updatedAt|exp|hash|salt)$/.test(key) ? undefined : value,
+            )
+          }),
+        )
+        expect(snapshots[0]).toBe(snapshots[1])
       } finally {
-        await second.cleanup()
+        await Promise.all(runs.map((run) => run.cleanup()))
       }
-      // The second cleanup must not have disposed the shared namespace.
-      await first.kv.put('still', 'there')
-      expect(await first.kv.get('still')).toBe('there')
-    } finally {
-      await first.cleanup()
-    }
-  }, BOOT_TIMEOUT)
+    },
+    BOOT_TIMEOUT,
+  )
+})
+
+describe('startPayload', () => {
+  it(
+    'lets two instances share one KV namespace',
+    async () => {
+      const first = await startPayload({ kind: 'sqlite' })
+      try {
+        const second = await startPayload({ kind: 'sqlite', kv: first.kv })
+        try {
+          expect(second.kv).toBe(first.kv)
+          expect(second.database.location).not.toBe(first.database.location)
+        } finally {
+          await second.cleanup()
+        }
+        // The second cleanup must not have disposed the shared namespace.
+        await first.kv.put('still', 'there')
+        expect(await first.kv.get('still')).toBe('there')
+      } finally {
+        await first.cleanup()
+      }
+    },
+    BOOT_TIMEOUT,
+  )
 })
 
 describe('KV test doubles', () => {
@@ -225,10 +357,17 @@ describe('KV test doubles', () => {
     expect(await kv.get(k, 'json')).toEqual({ v: 'new' })
     expect(await kv.get(gone)).toBeNull()
     expect(await faulty.get(k, 'json')).toEqual({ v: 'old' })
-    expect(await faulty.getWithMetadata(k, 'json')).toMatchObject({ value: { v: 'old' }, metadata: { m: 'old' } })
+    expect(await faulty.getWithMetadata(k, 'json')).toMatchObject({
+      value: { v: 'old' },
+      metadata: { m: 'old' },
+    })
     expect(await faulty.get(fresh)).toBeNull()
     expect(await faulty.get(gone)).toBe('here')
-    expect([...(await faulty.get([k, fresh, gone])).values()]).toEqual([JSON.stringify({ v: 'old' }), null, 'here'])
+    expect([...(await faulty.get([k, fresh, gone])).values()]).toEqual([
+      JSON.stringify({ v: 'old' }),
+      null,
+      'here',
+    ])
     const listed = (await faulty.list({ prefix })).keys.map((entry) => entry.name)
     expect(listed).toContain(k)
     expect(listed).toContain(gone)
