@@ -1,6 +1,11 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { D1Database, KVNamespace } from '@cloudflare/workers-types'
+import {
+  type CloudflareContextOptions,
+  type CloudflareContext as Context,
+  getCloudflareContext as getContext,
+} from 'payload-kv-cache-example-shared'
 
 /** The bindings declared in `wrangler.jsonc`. */
 export type CloudflareEnv = {
@@ -9,49 +14,10 @@ export type CloudflareEnv = {
   PAYLOAD_SECRET?: string
 }
 
-export type CloudflareContext = {
-  env: CloudflareEnv
-  /** Keeps a promise alive after the response on Workers; `undefined` on Node, where nothing is cut short. */
-  waitUntil: ((promise: Promise<unknown>) => void) | undefined
-  /** Stops the local workerd behind the bindings (a no-op on Workers). */
-  dispose: () => Promise<void>
-}
+export type CloudflareContext = Context<CloudflareEnv>
 
-export type LocalBindingsOptions = {
-  /**
-   * Where local D1 and KV data lives. Default: `.wrangler/state` beside `wrangler.jsonc`, the same
-   * place `wrangler dev` uses. `false` keeps everything in memory.
-   */
-  persist?: false | { path: string }
-}
+const configPath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'wrangler.jsonc')
 
-const isWorkers = () =>
-  typeof navigator !== 'undefined' && navigator.userAgent === 'Cloudflare-Workers'
-
-const wranglerConfig = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'wrangler.jsonc')
-
-/**
- * The bindings of `wrangler.jsonc`: on Workers the real ones, from the runtime; on Node local
- * ones (D1 and KV in workerd, through wrangler's `getPlatformProxy`), as Payload's Cloudflare
- * template does. With OpenNext, `getCloudflareContext({ async: true })` from
- * `@opennextjs/cloudflare` is the same thing.
- */
-export const getCloudflareContext = async (options: LocalBindingsOptions = {}): Promise<CloudflareContext> => {
-  if (isWorkers()) {
-    const workers = await import('cloudflare:workers')
-    return {
-      env: workers.env as unknown as CloudflareEnv,
-      waitUntil: workers.waitUntil,
-      dispose: async () => {},
-    }
-  }
-  // A variable specifier keeps bundlers from pulling wrangler into a Worker build.
-  const wrangler: typeof import('wrangler') = await import(/* webpackIgnore: true */ `${'wrangler'}`)
-  const proxy = await wrangler.getPlatformProxy<CloudflareEnv>({
-    configPath: wranglerConfig,
-    environment: process.env.CLOUDFLARE_ENV,
-    persist: options.persist ?? true,
-    remoteBindings: false,
-  })
-  return { env: proxy.env, waitUntil: undefined, dispose: () => proxy.dispose() }
-}
+/** D1 and KV: the real bindings on Workers, local ones in workerd (wrangler's platform proxy) on Node. */
+export const getCloudflareContext = (options: Omit<CloudflareContextOptions, 'configPath'> = {}) =>
+  getContext<CloudflareEnv>({ configPath, ...options })

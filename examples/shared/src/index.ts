@@ -1,3 +1,4 @@
+export { type CloudflareContext, type CloudflareContextOptions, getCloudflareContext } from './cloudflare.js'
 export { appConfig, type Locale, locales } from './appConfig.js'
 export { type Content, type ContentOptions, generateContent } from './content.js'
 export { createRandom, type Random } from './random.js'

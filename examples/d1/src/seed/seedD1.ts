@@ -22,7 +22,7 @@ export const seedD1 = async (payload: Payload, d1: D1Database, content: Content)
   try {
     const config = createConfig({
       env: { D1: scratch.binding, CACHE: undefined as never },
-      waitUntil: undefined,
+      waitUntil: () => {},
       cache: false,
       logLevel: 'warn',
     })

@@ -1,0 +1,60 @@
+import { type PostgresAdapter, postgresAdapter } from '@payloadcms/db-postgres'
+import { buildConfig, type Payload, type SanitizedConfig } from 'payload'
+import { getCacheStats, type KVCacheOptions, withKVCache } from 'payload-kv-cache'
+import { appConfig } from 'payload-kv-cache-example-shared'
+import type { CloudflareContext } from './cloudflare.js'
+
+export type ExampleConfigOptions = Pick<CloudflareContext, 'env' | 'waitUntil'> & {
+  connectionString: string
+  /** Options of the KV cache, or `false` for a Payload without it. */
+  cache?: false | KVCacheOptions
+  logLevel?: 'debug' | 'info' | 'warn' | 'error'
+}
+
+/** The example's Payload config, given the Cloudflare bindings and PostgreSQL's address. */
+export const createConfig = ({
+  env,
+  waitUntil,
+  connectionString,
+  cache = {},
+  logLevel = 'info',
+}: ExampleConfigOptions): Promise<SanitizedConfig> => {
+  const database = postgresAdapter({ pool: { connectionString } })
+  return buildConfig({
+    ...appConfig(),
+    secret: env.PAYLOAD_SECRET || process.env.PAYLOAD_SECRET || 'local-development-only',
+    // The one line this package is about: Payload's PostgreSQL adapter, with its reads cached in KV.
+    db:
+      cache === false
+        ? database
+        : withKVCache(database, env.CACHE, { ttl: 300, namespace: 'example-postgres', waitUntil, ...cache }),
+    endpoints: [
+      {
+        // GET /api/cache-stats: hits by tier, misses, KV operations, invalidations of this isolate.
+        path: '/cache-stats',
+        method: 'get',
+        handler: (req) => Response.json(cache === false ? null : getCacheStats(req.payload)),
+      },
+    ],
+    logger: { options: { level: logLevel } },
+  })
+}
+
+
+type PoolInternals = { _clients: { release: () => void }[]; _idle: { client: unknown }[] }
+
+/**
+ * `payload.destroy()`, then the end of the connection pool. Payload's PostgreSQL adapter keeps one
+ * pool client checked out for its lifetime (to reconnect after a dropped connection) and its
+ * `destroy()` neither releases it nor ends the pool, which keeps a script's process alive. pg has no
+ * public way to find that client, hence its pool's internals here.
+ */
+export const destroyPayload = async (payload: Payload): Promise<void> => {
+  await payload.destroy()
+  const pool = (payload.db as unknown as PostgresAdapter).pool
+  if (!pool) return
+  const internals = pool as unknown as PoolInternals
+  const idle = new Set(internals._idle.map((item) => item.client))
+  for (const client of internals._clients) if (!idle.has(client)) client.release()
+  await pool.end()
+}

@@ -1,0 +1,47 @@
+import pg from 'pg'
+import { getPayload, type Payload } from 'payload'
+import { smokeScenario } from 'payload-kv-cache-example-shared/test'
+import { afterAll, beforeAll, test } from 'vitest'
+import { type CloudflareContext, getCloudflareContext } from '../src/cloudflare.js'
+import { createConfig, destroyPayload } from '../src/config.js'
+
+// `pnpm test` at the root starts a private PostgreSQL and sets DATABASE_URL.
+const server = process.env.DATABASE_URL
+const database = `example_postgres_smoke_${process.pid}_${Date.now()}`
+
+const admin = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
+  const client = new pg.Client({ connectionString: server })
+  await client.connect()
+  try {
+    return await run(client)
+  } finally {
+    await client.end()
+  }
+}
+
+let cloudflare: CloudflareContext
+let payload: Payload
+
+beforeAll(async () => {
+  if (!server) return
+  await admin((client) => client.query(`CREATE DATABASE "${database}"`))
+  const url = new URL(server)
+  url.pathname = `/${database}`
+  // Fresh in-memory KV from wrangler.jsonc, as `pnpm start` makes it, not persisted.
+  cloudflare = await getCloudflareContext({ persist: false })
+  payload = await getPayload({
+    config: createConfig({ ...cloudflare, connectionString: url.toString(), logLevel: 'warn' }),
+    key: database,
+  })
+})
+
+afterAll(async () => {
+  if (payload) await destroyPayload(payload)
+  await cloudflare?.dispose()
+  if (server) await admin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`))
+})
+
+test.skipIf(!server)(
+  'the PostgreSQL example creates a post and reads it back, the second time from the cache',
+  () => smokeScenario(payload),
+)
