@@ -65,6 +65,23 @@ export const readBattery = async (payload: Payload, data: SeedResult, kind: stri
       joins: { comments: { limit: 3, sort: '-createdAt' } },
     }),
   )
+  await run('joinOverDrafts', () =>
+    payload.find({
+      collection: 'authors',
+      depth: 0,
+      sort: 'name',
+      joins: { posts: { limit: 4, sort: 'slug' } },
+    }),
+  )
+  await run('joinOverDraftsWithDrafts', () =>
+    payload.findByID({
+      collection: 'authors',
+      id: data.authors[0] as never,
+      draft: true,
+      depth: 0,
+      joins: { posts: { sort: 'slug' } },
+    }),
+  )
   await run('count', () =>
     payload.count({ collection: 'posts', where: { views: { greater_than: 500 } } }),
   )
