@@ -5,7 +5,7 @@ export type CloudflareContext<Env> = {
    * the promises (the cache's background KV writes) so that `dispose` can wait for them.
    */
   waitUntil: (promise: Promise<unknown>) => void
-  /** Waits for the work handed to `waitUntil`, then stops the local workerd (a no-op on Workers). */
+  /** Waits for the work handed to `waitUntil`, then stops the local workerd (a no-op on Workers). Idempotent. */
   dispose: () => Promise<void>
 }
 
@@ -45,16 +45,20 @@ export const getCloudflareContext = async <Env>({
     remoteBindings: false,
   })
   const pending = new Set<Promise<unknown>>()
+  let disposed: Promise<void> | undefined
   return {
     env: proxy.env,
     waitUntil: (promise) => {
       const settled: Promise<unknown> = promise.catch(() => {}).finally(() => pending.delete(settled))
       pending.add(settled)
     },
-    dispose: async () => {
-      // KV calls after dispose fail ("poisoned stub"), so let background writes land first.
-      while (pending.size) await Promise.all(pending)
-      await proxy.dispose()
+    dispose: () => {
+      disposed ??= (async () => {
+        // KV calls after dispose fail ("poisoned stub"), so let background writes land first.
+        while (pending.size) await Promise.all(pending)
+        await proxy.dispose()
+      })()
+      return disposed
     },
   }
 }

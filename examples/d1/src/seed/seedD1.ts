@@ -24,7 +24,7 @@ export const seedD1 = async (payload: Payload, d1: D1Database, content: Content)
       env: { D1: scratch.binding, CACHE: undefined as never },
       waitUntil: () => {},
       cache: false,
-      logLevel: 'warn',
+      logLevel: 'error',
     })
     const builder = await getPayload({ config, key: `seed-${Date.now()}` })
     summary = await seed(builder, content)
@@ -33,6 +33,13 @@ export const seedD1 = async (payload: Payload, d1: D1Database, content: Content)
     if (force === undefined) delete process.env.PAYLOAD_FORCE_DRIZZLE_PUSH
     else process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = force
   }
+
+  // Seeding in memory left the local proxy's connection idle long enough for workerd to close it;
+  // the first request after such a pause can fail once ("other side closed"), so probe first.
+  await d1
+    .prepare('SELECT 1')
+    .first()
+    .catch(() => d1.prepare('SELECT 1').first())
 
   let rows = 0
   for (const table of tablesParentsFirst(scratch.sqlite)) {
