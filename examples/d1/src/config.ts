@@ -32,7 +32,12 @@ export const createConfig = ({
     db:
       cache === false
         ? database
-        : withKVCache(database, env.CACHE, { ttl: 300, namespace: 'example-d1', waitUntil, ...cache }),
+        : withKVCache(database, env.CACHE, {
+            ttl: 300,
+            namespace: 'example-d1',
+            waitUntil,
+            ...cache,
+          }),
     endpoints: [
       {
         // GET /api/cache-stats: hits by tier, misses, KV operations, invalidations of this isolate.

@@ -22,4 +22,5 @@ afterAll(async () => {
   await cloudflare?.dispose()
 })
 
-test('the D1 example creates a post and reads it back, the second time from the cache', () => smokeScenario(payload))
+test('the D1 example creates a post and reads it back, the second time from the cache', () =>
+  smokeScenario(payload))

@@ -22,7 +22,9 @@ const configPath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..',
  * KV and Hyperdrive: the real bindings on Workers, local ones (wrangler's platform proxy) on Node,
  * where PostgreSQL is `DATABASE_URL`.
  */
-export const getCloudflareContext = (options: Omit<CloudflareContextOptions, 'configPath'> = {}) => {
+export const getCloudflareContext = (
+  options: Omit<CloudflareContextOptions, 'configPath'> = {},
+) => {
   // The `local` environment of wrangler.jsonc: KV without Hyperdrive (see there). wrangler warns
   // that it lacks the top level's Hyperdrive binding, on purpose.
   process.env.CLOUDFLARE_ENV ??= 'local'

@@ -27,7 +27,12 @@ export const createConfig = ({
     db:
       cache === false
         ? database
-        : withKVCache(database, env.CACHE, { ttl: 300, namespace: 'example-postgres', waitUntil, ...cache }),
+        : withKVCache(database, env.CACHE, {
+            ttl: 300,
+            namespace: 'example-postgres',
+            waitUntil,
+            ...cache,
+          }),
     endpoints: [
       {
         // GET /api/cache-stats: hits by tier, misses, KV operations, invalidations of this isolate.
@@ -39,7 +44,6 @@ export const createConfig = ({
     logger: { options: { level: logLevel } },
   })
 }
-
 
 type PoolInternals = { _clients: { release: () => void }[]; _idle: { client: unknown }[] }
 

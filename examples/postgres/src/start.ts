@@ -33,11 +33,20 @@ try {
   // The same page read three times: from PostgreSQL (or KV, when an earlier run left it there),
   // then from the memory tier of this process.
   const page = () =>
-    payload.find({ collection: 'posts', locale: 'de', limit: 5, sort: '-publishedAt', depth: 1, overrideAccess: false })
+    payload.find({
+      collection: 'posts',
+      locale: 'de',
+      limit: 5,
+      sort: '-publishedAt',
+      depth: 1,
+      overrideAccess: false,
+    })
   for (const label of ['first read', 'second read', 'third read']) {
     t = performance.now()
     const result = await page()
-    console.log(`  posts page, ${label.padEnd(12)} ${ms(t).padStart(10)}  ${result.totalDocs} published, first: ${result.docs[0]?.title}`)
+    console.log(
+      `  posts page, ${label.padEnd(12)} ${ms(t).padStart(10)}  ${result.totalDocs} published, first: ${result.docs[0]?.title}`,
+    )
   }
   const slug = (await page()).docs[0]?.slug
   const { total, kv } = getCacheStats(payload)

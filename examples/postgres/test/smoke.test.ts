@@ -1,6 +1,6 @@
-import pg from 'pg'
 import { getPayload, type Payload } from 'payload'
 import { smokeScenario } from 'payload-kv-cache-example-shared/test'
+import pg from 'pg'
 import { afterAll, beforeAll, test } from 'vitest'
 import { type CloudflareContext, getCloudflareContext } from '../src/cloudflare.js'
 import { createConfig, destroyPayload } from '../src/config.js'
@@ -38,7 +38,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (payload) await destroyPayload(payload)
   await cloudflare?.dispose()
-  if (server) await admin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`))
+  if (server)
+    await admin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`))
 })
 
 test.skipIf(!server)(

@@ -34,22 +34,32 @@ export const getCloudflareContext = async <Env>({
 }: CloudflareContextOptions): Promise<CloudflareContext<Env>> => {
   if (isWorkers()) {
     const workers = await import('cloudflare:workers')
-    return { env: workers.env as unknown as Env, waitUntil: workers.waitUntil, dispose: async () => {} }
+    return {
+      env: workers.env as unknown as Env,
+      waitUntil: workers.waitUntil,
+      dispose: async () => {},
+    }
   }
   // A computed specifier keeps bundlers from pulling wrangler into a Worker build.
-  const wrangler: typeof import('wrangler') = await import(/* webpackIgnore: true */ `${'wrangler'}`)
+  const wrangler: typeof import('wrangler') = await import(
+    /* webpackIgnore: true */ `${'wrangler'}`
+  )
   const proxy = await wrangler.getPlatformProxy<Env & Record<string, unknown>>({
     configPath,
     environment: process.env.CLOUDFLARE_ENV,
     persist: persist === false ? false : persist.path ? persist : true,
-    remoteBindings: false,
+    // As in Payload's template: `NODE_ENV=production payload migrate` reaches bindings marked
+    // `"remote": true` in wrangler.jsonc; everything else stays local.
+    remoteBindings: process.env.NODE_ENV === 'production',
   })
   const pending = new Set<Promise<unknown>>()
   let disposed: Promise<void> | undefined
   return {
     env: proxy.env,
     waitUntil: (promise) => {
-      const settled: Promise<unknown> = promise.catch(() => {}).finally(() => pending.delete(settled))
+      const settled: Promise<unknown> = promise
+        .catch(() => {})
+        .finally(() => pending.delete(settled))
       pending.add(settled)
     },
     dispose: () => {

@@ -42,8 +42,42 @@ export type ContentOptions = {
   posts?: number
 }
 
-const firstNames = ['Ada', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances', 'Edsger', 'Radia', 'Alan', 'Hedy', 'Niklaus', 'Sophie', 'Tim', 'Karen']
-const lastNames = ['Lovelace', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'Kay', 'Lamarr', 'Wirth', 'Wilson', 'Berners-Lee', 'Spärck Jones']
+const firstNames = [
+  'Ada',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Alan',
+  'Hedy',
+  'Niklaus',
+  'Sophie',
+  'Tim',
+  'Karen',
+]
+const lastNames = [
+  'Lovelace',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'Kay',
+  'Lamarr',
+  'Wirth',
+  'Wilson',
+  'Berners-Lee',
+  'Spärck Jones',
+]
 const categoryNames: [string, string, string][] = [
   ['engineering', 'Engineering', 'Technik'],
   ['design', 'Design', 'Gestaltung'],
@@ -55,31 +89,72 @@ const categoryNames: [string, string, string][] = [
   ['culture', 'Culture', 'Kultur'],
 ]
 const subjects: [string, string][] = [
-  ['caching', 'Caching'], ['cold starts', 'Kaltstarts'], ['read replicas', 'Lesereplikate'],
-  ['migrations', 'Migrationen'], ['draft previews', 'Entwurfsvorschauen'], ['localization', 'Lokalisierung'],
-  ['access control', 'Zugriffskontrolle'], ['relationships', 'Beziehungen'], ['search', 'Suche'],
-  ['image pipelines', 'Bildverarbeitung'], ['rate limits', 'Ratenbegrenzungen'], ['observability', 'Beobachtbarkeit'],
+  ['caching', 'Caching'],
+  ['cold starts', 'Kaltstarts'],
+  ['read replicas', 'Lesereplikate'],
+  ['migrations', 'Migrationen'],
+  ['draft previews', 'Entwurfsvorschauen'],
+  ['localization', 'Lokalisierung'],
+  ['access control', 'Zugriffskontrolle'],
+  ['relationships', 'Beziehungen'],
+  ['search', 'Suche'],
+  ['image pipelines', 'Bildverarbeitung'],
+  ['rate limits', 'Ratenbegrenzungen'],
+  ['observability', 'Beobachtbarkeit'],
 ]
 const angles: [string, string][] = [
-  ['A field guide to', 'Ein Leitfaden zu'], ['What we learned about', 'Was wir gelernt haben über'],
-  ['Rethinking', 'Neu gedacht:'], ['The hidden cost of', 'Die versteckten Kosten von'],
-  ['Ten questions about', 'Zehn Fragen zu'], ['Shipping', 'Ausliefern von'], ['Debugging', 'Fehlersuche bei'],
+  ['A field guide to', 'Ein Leitfaden zu'],
+  ['What we learned about', 'Was wir gelernt haben über'],
+  ['Rethinking', 'Neu gedacht:'],
+  ['The hidden cost of', 'Die versteckten Kosten von'],
+  ['Ten questions about', 'Zehn Fragen zu'],
+  ['Shipping', 'Ausliefern von'],
+  ['Debugging', 'Fehlersuche bei'],
 ]
 const sentences: [string, string][] = [
-  ['Most pages are read thousands of times for every edit.', 'Die meisten Seiten werden tausendfach gelesen, bevor sie einmal geändert werden.'],
-  ['A database round trip from the edge can cost more than rendering the page.', 'Eine Datenbankabfrage vom Edge kann mehr kosten als das Rendern der Seite.'],
-  ['Correctness after a write matters more than a few milliseconds.', 'Korrektheit nach einem Schreibvorgang zählt mehr als ein paar Millisekunden.'],
-  ['We measured before and after, on the same data.', 'Wir haben vorher und nachher gemessen, mit denselben Daten.'],
-  ['Editors expect to see their change on the next reload.', 'Redakteure erwarten ihre Änderung beim nächsten Neuladen.'],
-  ['The slowest request decides how the site feels.', 'Die langsamste Anfrage entscheidet, wie sich die Seite anfühlt.'],
-  ['Invalidation has to be cheap, or nobody does it.', 'Invalidierung muss billig sein, sonst macht sie niemand.'],
-  ['Every isolate starts cold, and most requests land on a warm one.', 'Jedes Isolat startet kalt, und die meisten Anfragen treffen ein warmes.'],
+  [
+    'Most pages are read thousands of times for every edit.',
+    'Die meisten Seiten werden tausendfach gelesen, bevor sie einmal geändert werden.',
+  ],
+  [
+    'A database round trip from the edge can cost more than rendering the page.',
+    'Eine Datenbankabfrage vom Edge kann mehr kosten als das Rendern der Seite.',
+  ],
+  [
+    'Correctness after a write matters more than a few milliseconds.',
+    'Korrektheit nach einem Schreibvorgang zählt mehr als ein paar Millisekunden.',
+  ],
+  [
+    'We measured before and after, on the same data.',
+    'Wir haben vorher und nachher gemessen, mit denselben Daten.',
+  ],
+  [
+    'Editors expect to see their change on the next reload.',
+    'Redakteure erwarten ihre Änderung beim nächsten Neuladen.',
+  ],
+  [
+    'The slowest request decides how the site feels.',
+    'Die langsamste Anfrage entscheidet, wie sich die Seite anfühlt.',
+  ],
+  [
+    'Invalidation has to be cheap, or nobody does it.',
+    'Invalidierung muss billig sein, sonst macht sie niemand.',
+  ],
+  [
+    'Every isolate starts cold, and most requests land on a warm one.',
+    'Jedes Isolat startet kalt, und die meisten Anfragen treffen ein warmes.',
+  ],
 ]
 const commenters = ['sam', 'alex', 'kim', 'jo', 'robin', 'chris', 'noa', 'lee', 'mika', 'pat']
 const remarks = [
-  'Great write-up, thanks!', 'We hit the same issue last month.', 'How does this behave under load?',
-  'Could you share the numbers?', 'This saved me an afternoon.', 'Is there a follow-up planned?',
-  'Nice, but what about writes?', 'Bookmarked.',
+  'Great write-up, thanks!',
+  'We hit the same issue last month.',
+  'How does this behave under load?',
+  'Could you share the numbers?',
+  'This saved me an afternoon.',
+  'Is there a follow-up planned?',
+  'Nice, but what about writes?',
+  'Bookmarked.',
 ]
 
 const paragraph = (random: Random, count: number): Localized<string> => {
@@ -111,7 +186,10 @@ export const generateContent = ({ seed = 1, posts = 240 }: ContentOptions = {}):
     const roll = random.next()
     return {
       slug: `${subjectEn.replace(/ /g, '-')}-${i + 1}`,
-      title: { en: `${angleEn} ${subjectEn} (#${i + 1})`, de: `${angleDe} ${subjectDe} (#${i + 1})` },
+      title: {
+        en: `${angleEn} ${subjectEn} (#${i + 1})`,
+        de: `${angleDe} ${subjectDe} (#${i + 1})`,
+      },
       excerpt: paragraph(random, 1),
       body: paragraph(random, random.int(4, 10)),
       author: random.int(0, authors.length - 1),

@@ -34,7 +34,13 @@ export const seed = async (payload: Payload, content: Content): Promise<SeedSumm
       data: { name: author.name, slug: author.slug, bio: author.bio.en },
       ...common,
     })
-    await payload.update({ collection: 'authors', id: doc.id, locale: 'de', data: { bio: author.bio.de }, ...common })
+    await payload.update({
+      collection: 'authors',
+      id: doc.id,
+      locale: 'de',
+      data: { bio: author.bio.de },
+      ...common,
+    })
     authorIDs.push(doc.id)
   }
 
@@ -46,7 +52,13 @@ export const seed = async (payload: Payload, content: Content): Promise<SeedSumm
       data: { slug: category.slug, title: category.title.en },
       ...common,
     })
-    await payload.update({ collection: 'categories', id: doc.id, locale: 'de', data: { title: category.title.de }, ...common })
+    await payload.update({
+      collection: 'categories',
+      id: doc.id,
+      locale: 'de',
+      data: { title: category.title.de },
+      ...common,
+    })
     categoryIDs.push(doc.id)
   }
 

@@ -5,7 +5,10 @@ import { handleEndpoints, type SanitizedConfig } from 'payload'
  * Serves Payload's REST API (`/api/...`) on Node with `handleEndpoints`, the same handler that
  * Payload's Next.js routes call. Enough to try the examples with curl, no Next.js needed.
  */
-export const serve = (config: Promise<SanitizedConfig> | SanitizedConfig, port: number): Promise<Server> => {
+export const serve = (
+  config: Promise<SanitizedConfig> | SanitizedConfig,
+  port: number,
+): Promise<Server> => {
   const server = createServer(async (incoming, outgoing) => {
     try {
       const chunks: Buffer[] = []
@@ -16,11 +19,14 @@ export const serve = (config: Promise<SanitizedConfig> | SanitizedConfig, port: 
         if (typeof value === 'string') headers.set(name, value)
         else if (Array.isArray(value)) for (const v of value) headers.append(name, v)
       }
-      const request = new Request(new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? 'localhost'}`), {
-        method: incoming.method,
-        headers,
-        body: body && incoming.method !== 'GET' && incoming.method !== 'HEAD' ? body : undefined,
-      })
+      const request = new Request(
+        new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? 'localhost'}`),
+        {
+          method: incoming.method,
+          headers,
+          body: body && incoming.method !== 'GET' && incoming.method !== 'HEAD' ? body : undefined,
+        },
+      )
       const response = await handleEndpoints({ config, request })
       outgoing.writeHead(response.status, Object.fromEntries(response.headers))
       outgoing.end(Buffer.from(await response.arrayBuffer()))

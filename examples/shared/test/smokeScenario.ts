@@ -9,14 +9,26 @@ import { expect } from 'vitest'
  */
 export const smokeScenario = async (payload: Payload): Promise<void> => {
   const author = await payload.create({ collection: 'authors', data: { name: 'Ada', slug: 'ada' } })
-  const category = await payload.create({ collection: 'categories', data: { title: 'Edge', slug: 'edge' } })
+  const category = await payload.create({
+    collection: 'categories',
+    data: { title: 'Edge', slug: 'edge' },
+  })
   const post = await payload.create({
     collection: 'posts',
     locale: 'en',
-    data: { title: 'Hello', slug: 'hello', author: author.id, categories: [category.id], _status: 'published' },
+    data: {
+      title: 'Hello',
+      slug: 'hello',
+      author: author.id,
+      categories: [category.id],
+      _status: 'published',
+    },
   })
   await payload.update({ collection: 'posts', id: post.id, locale: 'de', data: { title: 'Hallo' } })
-  await payload.create({ collection: 'comments', data: { post: post.id, name: 'sam', body: 'Nice' } })
+  await payload.create({
+    collection: 'comments',
+    data: { post: post.id, name: 'sam', body: 'Nice' },
+  })
 
   const read = () =>
     payload.find({
@@ -41,7 +53,12 @@ export const smokeScenario = async (payload: Payload): Promise<void> => {
   expect(after.hits.memory + after.hits.kv).toBeGreaterThan(before.hits.memory + before.hits.kv)
   expect(after.misses).toBe(before.misses)
 
-  await payload.update({ collection: 'posts', id: post.id, locale: 'de', data: { title: 'Hallo, Welt' } })
+  await payload.update({
+    collection: 'posts',
+    id: post.id,
+    locale: 'de',
+    data: { title: 'Hallo, Welt' },
+  })
   expect((await read()).docs[0]?.title).toBe('Hallo, Welt')
 
   await payload.delete({ collection: 'posts', id: post.id })

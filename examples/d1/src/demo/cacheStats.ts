@@ -37,7 +37,8 @@ export const readCacheStats = (payload: Payload): DemoCacheStats => {
 /** Statistics of several simulated isolates, added up. */
 export const addStats = (a: DemoCacheStats, b: DemoCacheStats): DemoCacheStats => {
   const invalidations = { ...a.invalidations }
-  for (const [slug, count] of Object.entries(b.invalidations)) invalidations[slug] = (invalidations[slug] ?? 0) + count
+  for (const [slug, count] of Object.entries(b.invalidations))
+    invalidations[slug] = (invalidations[slug] ?? 0) + count
   return {
     hits: { memory: a.hits.memory + b.hits.memory, kv: a.hits.kv + b.hits.kv },
     misses: a.misses + b.misses,

@@ -55,7 +55,9 @@ try {
 
   let t = performance.now()
   let cached = await startIsolate()
-  log(`D1 and KV in workerd, Payload with payload-kv-cache: ready in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  log(
+    `D1 and KV in workerd, Payload with payload-kv-cache: ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  )
 
   t = performance.now()
   const seeded = await seedD1(cached, cloudflare.env.D1, generateContent({ seed, posts }))
@@ -75,7 +77,11 @@ try {
   const retiredIsolates: Payload[] = []
   resetStats(cached)
 
-  const latency: DemoResult['latency'] = { cached: [], uncached: [], byKind: new Map<string, Latencies>() }
+  const latency: DemoResult['latency'] = {
+    cached: [],
+    uncached: [],
+    byKind: new Map<string, Latencies>(),
+  }
   const settle = (promise: Promise<unknown>) =>
     promise.then(
       (value) => JSON.stringify(value),
@@ -117,7 +123,10 @@ try {
       reads++
       if (answer !== truth) {
         staleReads++
-        if (staleReads <= 3) log(`\nSTALE ${step.kind}:\n  cached:   ${answer.slice(0, 300)}\n  database: ${truth.slice(0, 300)}`)
+        if (staleReads <= 3)
+          log(
+            `\nSTALE ${step.kind}:\n  cached:   ${answer.slice(0, 300)}\n  database: ${truth.slice(0, 300)}`,
+          )
       }
       latency.cached.push(cachedMs)
       latency.uncached.push(uncachedMs)
@@ -171,6 +180,5 @@ async function medianMs(run: () => Promise<unknown>): Promise<number> {
     await run()
     times.push(performance.now() - t0)
   }
-  return times.sort((a, b) => a - b)[7]!
+  return times.sort((a, b) => a - b)[7] ?? Number.NaN
 }
-

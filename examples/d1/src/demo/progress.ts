@@ -13,12 +13,16 @@ export const progressBar = (label: string, total: number) => {
         const width = 30
         const filled = Math.round(fraction * width)
         const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`
-        process.stderr.write(`\r${label} ${bar} ${String(done).padStart(String(total).length)}/${total} ${note}\x1b[K`)
+        process.stderr.write(
+          `\r${label} ${bar} ${String(done).padStart(String(total).length)}/${total} ${note}\x1b[K`,
+        )
       } else {
         const tenth = Math.floor(fraction * 10)
         if (tenth !== lastTenth) {
           lastTenth = tenth
-          process.stderr.write(`${label} ${Math.round(fraction * 100)}% (${done}/${total}) ${note}\n`)
+          process.stderr.write(
+            `${label} ${Math.round(fraction * 100)}% (${done}/${total}) ${note}\n`,
+          )
         }
       }
     },

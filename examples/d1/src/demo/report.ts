@@ -26,18 +26,28 @@ export type DemoResult = {
 export const percentile = (values: number[], p: number): number => {
   if (!values.length) return Number.NaN
   const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+  return (
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ??
+    Number.NaN
+  )
 }
 
 const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '-')
-const ms = (value: number) => (Number.isNaN(value) ? '-' : value < 10 ? `${value.toFixed(2)} ms` : `${value.toFixed(1)} ms`)
+const ms = (value: number) =>
+  Number.isNaN(value) ? '-' : value < 10 ? `${value.toFixed(2)} ms` : `${value.toFixed(1)} ms`
 const usd = (value: number) => `$${value.toFixed(value < 1 ? 3 : 2)}`
 
 const table = (rows: (string | number)[][], align: ('l' | 'r')[]): string => {
   const widths = align.map((_, i) => Math.max(...rows.map((row) => String(row[i] ?? '').length)))
   return rows
     .map((row, r) => {
-      const line = row.map((cell, i) => (align[i] === 'r' ? String(cell).padStart(widths[i]!) : String(cell).padEnd(widths[i]!))).join('  ')
+      const line = row
+        .map((cell, i) =>
+          align[i] === 'r'
+            ? String(cell).padStart(widths[i] ?? 0)
+            : String(cell).padEnd(widths[i] ?? 0),
+        )
+        .join('  ')
       return r === 0 ? `${line}\n${widths.map((w) => '─'.repeat(w)).join('  ')}` : line
     })
     .join('\n')
@@ -50,7 +60,12 @@ export const formatReport = (result: DemoResult): string => {
   const perMillion = (count: number, price: number) => (count / result.requests) * price
   // Billed operations: KV bills a bulk get per key read, so reads are priced from the keys the
   // binding saw; the cache's statistics count operations (a bulk get is one).
-  const billed = { read: result.binding.readKeys, write: stats.kv.write, delete: stats.kv.delete, list: stats.kv.list }
+  const billed = {
+    read: result.binding.readKeys,
+    write: stats.kv.write,
+    delete: stats.kv.delete,
+    list: stats.kv.list,
+  }
   const ops = ['read', 'write', 'delete', 'list'] as const
   const kvRows = ops.map((op) => [
     op,
@@ -75,7 +90,11 @@ export const formatReport = (result: DemoResult): string => {
         ['memory tier hits', stats.hits.memory, pct(stats.hits.memory, lookups)],
         ['KV hits', stats.hits.kv, pct(stats.hits.kv, lookups)],
         ['misses (read from D1)', stats.misses, pct(stats.misses, lookups)],
-        ['hit rate', stats.hits.memory + stats.hits.kv, pct(stats.hits.memory + stats.hits.kv, lookups)],
+        [
+          'hit rate',
+          stats.hits.memory + stats.hits.kv,
+          pct(stats.hits.memory + stats.hits.kv, lookups),
+        ],
         ['not cached (bypassed)', stats.bypasses, ''],
         ['entries stored', stats.stores, ''],
       ],
@@ -84,8 +103,22 @@ export const formatReport = (result: DemoResult): string => {
     '',
     table(
       [
-        ['Read latency per request', 'p50 cached', 'p50 uncached', 'p95 cached', 'p95 uncached', 'count'],
-        ['all reads', ms(percentile(latency.cached, 50)), ms(percentile(latency.uncached, 50)), ms(percentile(latency.cached, 95)), ms(percentile(latency.uncached, 95)), latency.cached.length],
+        [
+          'Read latency per request',
+          'p50 cached',
+          'p50 uncached',
+          'p95 cached',
+          'p95 uncached',
+          'count',
+        ],
+        [
+          'all reads',
+          ms(percentile(latency.cached, 50)),
+          ms(percentile(latency.uncached, 50)),
+          ms(percentile(latency.cached, 95)),
+          ms(percentile(latency.uncached, 95)),
+          latency.cached.length,
+        ],
         ...[...latency.byKind].map(([kind, l]) => [
           `  ${kind}`,
           ms(percentile(l.cached, 50)),

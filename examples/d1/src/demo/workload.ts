@@ -1,5 +1,5 @@
 import type { Payload, Where } from 'payload'
-import { type Locale, type Random } from 'payload-kv-cache-example-shared'
+import type { Locale, Random } from 'payload-kv-cache-example-shared'
 
 type ID = number | string
 
@@ -19,12 +19,20 @@ export type Step =
 /** The ids the workload reads and edits, from the database after seeding. */
 export const indexSite = async (payload: Payload): Promise<SiteIndex> => {
   const all = { depth: 0, limit: 0, pagination: false, overrideAccess: true } as const
-  const posts = await payload.find({ collection: 'posts', ...all, select: { slug: true, _status: true } })
+  const posts = await payload.find({
+    collection: 'posts',
+    ...all,
+    select: { slug: true, _status: true },
+  })
   const ids = async (collection: 'authors' | 'categories' | 'comments') =>
     (await payload.find({ collection, ...all, select: {} })).docs.map((doc) => doc.id)
   return {
-    published: posts.docs.filter((post) => post._status === 'published').map(({ id, slug }) => ({ id, slug: String(slug) })),
-    drafts: posts.docs.filter((post) => post._status !== 'published').map(({ id, slug }) => ({ id, slug: String(slug) })),
+    published: posts.docs
+      .filter((post) => post._status === 'published')
+      .map(({ id, slug }) => ({ id, slug: String(slug) })),
+    drafts: posts.docs
+      .filter((post) => post._status !== 'published')
+      .map(({ id, slug }) => ({ id, slug: String(slug) })),
     authors: await ids('authors'),
     categories: await ids('categories'),
     comments: await ids('comments'),
@@ -50,10 +58,21 @@ const zipf = (random: Random, count: number): number => {
  * and deleted comments (the posts' join), renamed categories (populated into posts), the header.
  * Deterministic for a given PRNG; `site` is updated as the edits are made.
  */
-export function* workload(random: Random, site: SiteIndex, count: number, editRate: number): Generator<Step> {
+export function* workload(
+  random: Random,
+  site: SiteIndex,
+  count: number,
+  editRate: number,
+): Generator<Step> {
   const visitor = { overrideAccess: false } as const
   const locale = (): Locale => (random.chance(0.7) ? 'en' : 'de')
-  const popular = () => site.published[zipf(random, site.published.length)] ?? site.published[0]!
+  const popular = () => {
+    const post = site.published[zipf(random, site.published.length)]
+    if (!post) throw new Error('the workload needs published posts')
+    return post
+  }
+  /** Removes and returns a random item (the list is checked to be non-empty first). */
+  const takeRandom = <T>(items: T[]): T => items.splice(random.int(0, items.length - 1), 1)[0] as T
   let edits = 0
 
   for (let i = 0; i < count; i++) {
@@ -68,19 +87,35 @@ export function* workload(random: Random, site: SiteIndex, count: number, editRa
           type: 'edit',
           kind: 'retitle a post',
           run: (p) =>
-            p.update({ collection: 'posts', id: post.id, locale: where, data: { title: `Edited title ${n} (${where})`, _status: 'published' } }),
+            p.update({
+              collection: 'posts',
+              id: post.id,
+              locale: where,
+              data: { title: `Edited title ${n} (${where})`, _status: 'published' },
+            }),
         }
       } else if (roll < 0.35 && site.drafts.length) {
-        const post = site.drafts.splice(random.int(0, site.drafts.length - 1), 1)[0]!
+        const post = takeRandom(site.drafts)
         site.published.push(post)
-        yield { type: 'edit', kind: 'publish a draft', run: (p) => p.update({ collection: 'posts', id: post.id, data: { _status: 'published' } }) }
+        yield {
+          type: 'edit',
+          kind: 'publish a draft',
+          run: (p) =>
+            p.update({ collection: 'posts', id: post.id, data: { _status: 'published' } }),
+        }
       } else if (roll < 0.45) {
         const post = popular()
         yield {
           type: 'edit',
           kind: 'save a draft edit',
           run: (p) =>
-            p.update({ collection: 'posts', id: post.id, draft: true, locale: where, data: { title: `Unpublished edit ${n}`, _status: 'draft' } }),
+            p.update({
+              collection: 'posts',
+              id: post.id,
+              draft: true,
+              locale: where,
+              data: { title: `Unpublished edit ${n}`, _status: 'draft' },
+            }),
         }
       } else if (roll < 0.7) {
         const post = popular()
@@ -88,25 +123,43 @@ export function* workload(random: Random, site: SiteIndex, count: number, editRa
           type: 'edit',
           kind: 'add a comment',
           run: async (p) => {
-            const comment = await p.create({ collection: 'comments', data: { post: post.id, name: 'visitor', body: `Comment ${n}` } })
+            const comment = await p.create({
+              collection: 'comments',
+              data: { post: post.id, name: 'visitor', body: `Comment ${n}` },
+            })
             site.comments.push(comment.id)
           },
         }
       } else if (roll < 0.8 && site.comments.length) {
-        const id = site.comments.splice(random.int(0, site.comments.length - 1), 1)[0]!
-        yield { type: 'edit', kind: 'delete a comment', run: (p) => p.delete({ collection: 'comments', id }) }
+        const id = takeRandom(site.comments)
+        yield {
+          type: 'edit',
+          kind: 'delete a comment',
+          run: (p) => p.delete({ collection: 'comments', id }),
+        }
       } else if (roll < 0.9) {
         const id = random.pick(site.categories)
         yield {
           type: 'edit',
           kind: 'rename a category',
-          run: (p) => p.update({ collection: 'categories', id, locale: where, data: { title: `Category ${n} (${where})` } }),
+          run: (p) =>
+            p.update({
+              collection: 'categories',
+              id,
+              locale: where,
+              data: { title: `Category ${n} (${where})` },
+            }),
         }
       } else {
         yield {
           type: 'edit',
           kind: 'edit the header',
-          run: (p) => p.updateGlobal({ slug: 'header', locale: where, data: { siteName: `The Edge Journal ${n}` } }),
+          run: (p) =>
+            p.updateGlobal({
+              slug: 'header',
+              locale: where,
+              data: { siteName: `The Edge Journal ${n}` },
+            }),
         }
       }
       continue
@@ -119,7 +172,16 @@ export function* workload(random: Random, site: SiteIndex, count: number, editRa
       yield {
         type: 'read',
         kind: 'home page (10 posts, depth 1)',
-        run: (p) => p.find({ collection: 'posts', locale: where, limit: 10, page, sort: '-publishedAt', depth: 1, ...visitor }),
+        run: (p) =>
+          p.find({
+            collection: 'posts',
+            locale: where,
+            limit: 10,
+            page,
+            sort: '-publishedAt',
+            depth: 1,
+            ...visitor,
+          }),
       }
     } else if (roll < 0.5) {
       const { slug } = popular()
@@ -127,18 +189,38 @@ export function* workload(random: Random, site: SiteIndex, count: number, editRa
       yield {
         type: 'read',
         kind: 'post page (by slug, join)',
-        run: (p) => p.find({ collection: 'posts', locale: where, where: bySlug, limit: 1, depth: 1, ...visitor }),
+        run: (p) =>
+          p.find({
+            collection: 'posts',
+            locale: where,
+            where: bySlug,
+            limit: 1,
+            depth: 1,
+            ...visitor,
+          }),
       }
     } else if (roll < 0.6) {
       const { id } = popular()
-      yield { type: 'read', kind: 'post by ID', run: (p) => p.findByID({ collection: 'posts', id, locale: where, depth: 1, ...visitor }) }
+      yield {
+        type: 'read',
+        kind: 'post by ID',
+        run: (p) => p.findByID({ collection: 'posts', id, locale: where, depth: 1, ...visitor }),
+      }
     } else if (roll < 0.68) {
       const category = random.pick(site.categories)
       yield {
         type: 'read',
         kind: 'category page',
         run: (p) =>
-          p.find({ collection: 'posts', locale: where, where: { categories: { in: [category] } }, limit: 10, sort: '-publishedAt', depth: 0, ...visitor }),
+          p.find({
+            collection: 'posts',
+            locale: where,
+            where: { categories: { in: [category] } },
+            limit: 10,
+            sort: '-publishedAt',
+            depth: 0,
+            ...visitor,
+          }),
       }
     } else if (roll < 0.74) {
       const author = random.pick(site.authors)
@@ -146,18 +228,42 @@ export function* workload(random: Random, site: SiteIndex, count: number, editRa
         type: 'read',
         kind: 'author page',
         run: (p) =>
-          p.find({ collection: 'posts', locale: where, where: { author: { equals: author } }, limit: 5, sort: '-publishedAt', depth: 0, ...visitor }),
+          p.find({
+            collection: 'posts',
+            locale: where,
+            where: { author: { equals: author } },
+            limit: 5,
+            sort: '-publishedAt',
+            depth: 0,
+            ...visitor,
+          }),
       }
     } else if (roll < 0.9) {
-      yield { type: 'read', kind: 'header global', run: (p) => p.findGlobal({ slug: 'header', locale: where, ...visitor }) }
+      yield {
+        type: 'read',
+        kind: 'header global',
+        run: (p) => p.findGlobal({ slug: 'header', locale: where, ...visitor }),
+      }
     } else if (roll < 0.95) {
-      yield { type: 'read', kind: 'count published posts', run: (p) => p.count({ collection: 'posts', ...visitor }) }
+      yield {
+        type: 'read',
+        kind: 'count published posts',
+        run: (p) => p.count({ collection: 'posts', ...visitor }),
+      }
     } else {
       const post = random.chance(0.5) && site.drafts.length ? random.pick(site.drafts) : popular()
       yield {
         type: 'read',
         kind: 'editor draft preview',
-        run: (p) => p.findByID({ collection: 'posts', id: post.id, draft: true, locale: where, depth: 0, overrideAccess: true }),
+        run: (p) =>
+          p.findByID({
+            collection: 'posts',
+            id: post.id,
+            draft: true,
+            locale: where,
+            depth: 0,
+            overrideAccess: true,
+          }),
       }
     }
   }

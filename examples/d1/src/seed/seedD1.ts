@@ -12,7 +12,11 @@ export type SeedD1Result = (SeedSummary & { rows: number }) | undefined
  * Local API into an in-memory SQLite with the same adapter and schema, and the resulting rows are
  * copied into D1 in a few batches. Every row is made by Payload; only the transport is bulk.
  */
-export const seedD1 = async (payload: Payload, d1: D1Database, content: Content): Promise<SeedD1Result> => {
+export const seedD1 = async (
+  payload: Payload,
+  d1: D1Database,
+  content: Content,
+): Promise<SeedD1Result> => {
   if (await isSeeded(payload)) return undefined
   const scratch = memoryD1()
   // A second database with the same schema in this process: Payload skips the push unless forced.
@@ -75,7 +79,9 @@ const tablesParentsFirst = (sqlite: ReturnType<typeof memoryD1>['sqlite']): stri
   const visit = (name: string, path: Set<string>) => {
     if (ordered.includes(name) || path.has(name)) return
     path.add(name)
-    const parents = sqlite.prepare(`SELECT "table" FROM pragma_foreign_key_list(?)`).all(name) as { table: string }[]
+    const parents = sqlite.prepare(`SELECT "table" FROM pragma_foreign_key_list(?)`).all(name) as {
+      table: string
+    }[]
     for (const { table } of parents) if (table !== name && names.includes(table)) visit(table, path)
     ordered.push(name)
   }
