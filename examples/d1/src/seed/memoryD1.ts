@@ -23,6 +23,13 @@ export const memoryD1 = (): { binding: D1Database; sqlite: DatabaseSync } => {
     statement.setReturnArrays(arrays)
     return { rows: statement.all(...params) as unknown[], meta: { changes: 0, last_row_id: 0 } }
   }
+  // Every call here settles at once, so an await chain of them never lets Node's event loop turn:
+  // sockets (the local proxy's keep-alive connections to workerd) would go unserviced for the whole
+  // seed, and the first D1 call after it would fail with "other side closed". Yield now and then.
+  let calls = 0
+  const turn = async () => {
+    if (++calls % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
+  }
   // Payload repeats the same few hundred statements; preparing each once halves the seed time.
   const prepared = new Map<string, StatementSync>()
   const prepare = (sql: string, params: SQLInputValue[] = []) => {
@@ -38,10 +45,20 @@ export const memoryD1 = (): { binding: D1Database; sqlite: DatabaseSync } => {
     }
     return {
       bind: (...values: unknown[]) => prepare(sql, values.map(toSQL)),
-      all: async () => result(),
-      run: async () => result(),
-      raw: async () => execute(bound, params, true).rows,
+      all: async () => {
+        await turn()
+        return result()
+      },
+      run: async () => {
+        await turn()
+        return result()
+      },
+      raw: async () => {
+        await turn()
+        return execute(bound, params, true).rows
+      },
       first: async (column?: string) => {
+        await turn()
         const row = result().results[0] as Record<string, unknown> | undefined
         return column ? (row?.[column] ?? null) : (row ?? null)
       },
@@ -51,6 +68,7 @@ export const memoryD1 = (): { binding: D1Database; sqlite: DatabaseSync } => {
   const binding = {
     prepare: (sql: string) => prepare(sql),
     batch: async (statements: ReturnType<typeof prepare>[]) => {
+      await turn()
       sqlite.exec('BEGIN')
       try {
         const results = statements.map((statement) => statement._sync())

@@ -38,13 +38,6 @@ export const seedD1 = async (
     else process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = force
   }
 
-  // Seeding in memory left the local proxy's connection idle long enough for workerd to close it;
-  // the first request after such a pause can fail once ("other side closed"), so probe first.
-  await d1
-    .prepare('SELECT 1')
-    .first()
-    .catch(() => d1.prepare('SELECT 1').first())
-
   let rows = 0
   for (const table of tablesParentsFirst(scratch.sqlite)) {
     const records = scratch.sqlite.prepare(`SELECT * FROM "${table}"`).all()
