@@ -20,4 +20,6 @@ export const appConfig = (): Omit<Config, 'db' | 'secret'> => ({
   globals: [Header()],
   localization: { locales: [...locales], defaultLocale: 'en', fallback: true },
   telemetry: false,
+  // Payload would write payload-types.ts into the working directory on every start in development.
+  typescript: { autoGenerate: false },
 })
