@@ -1,0 +1,94 @@
+import type { CollectionSlug, Config, GlobalSlug } from 'payload'
+import { purgeEndpoint } from './endpoints/purgeEndpoint.js'
+import { statsEndpoint } from './endpoints/statsEndpoint.js'
+import { collectionAfterChange } from './hooks/collectionAfterChange.js'
+import { collectionAfterDelete } from './hooks/collectionAfterDelete.js'
+import { globalAfterChange } from './hooks/globalAfterChange.js'
+import type {
+  CollectionInvalidationStrategy,
+  GlobalInvalidationStrategy,
+  KVCacheInvalidationOptions,
+} from './types.js'
+import { hasKVCache } from './utilities/hasKVCache.js'
+import { validateOptions } from './utilities/validateOptions.js'
+
+export type {
+  CollectionInvalidationArgs,
+  CollectionInvalidationStrategy,
+  GlobalInvalidationArgs,
+  GlobalInvalidationStrategy,
+  InvalidationTarget,
+  KVCacheEndpointsOptions,
+  KVCacheInvalidationOptions,
+} from './types.js'
+
+/**
+ * Decides what a change to a collection or global invalidates in `payload-kv-cache`, on top of
+ * what the cache already invalidates on its own, and optionally adds REST endpoints for the
+ * cache's statistics and purging. The targets apply when the write's transaction commits.
+ *
+ * @example
+ * plugins: [kvCacheInvalidation({
+ *   collections: { posts: 'item', products: 'collection', pages: () => [{ global: 'navigation' }] },
+ *   globals: { settings: () => [{ collection: 'pages' }] },
+ * })]
+ */
+export const kvCacheInvalidation =
+  (options: KVCacheInvalidationOptions = {}) =>
+  (config: Config): Config => {
+    if (options.enabled === false) return config
+    validateOptions(options, config)
+    // The per-slug types are for callers; here any slug will do (validated above).
+    const collections = (options.collections ?? {}) as Record<
+      string,
+      CollectionInvalidationStrategy
+    >
+    const globals = (options.globals ?? {}) as Record<string, GlobalInvalidationStrategy>
+    const endpoints = options.endpoints
+    const access = typeof endpoints === 'object' ? endpoints.access : undefined
+
+    return {
+      ...config,
+      collections: config.collections?.map((collection) => {
+        const strategy = collections[collection.slug]
+        if (!strategy) return collection
+        const hooks = collection.hooks ?? {}
+        return {
+          ...collection,
+          hooks: {
+            ...hooks,
+            afterChange: [
+              ...(hooks.afterChange ?? []),
+              collectionAfterChange(collection.slug as CollectionSlug, strategy),
+            ],
+            afterDelete: [
+              ...(hooks.afterDelete ?? []),
+              collectionAfterDelete(collection.slug as CollectionSlug, strategy),
+            ],
+          },
+        }
+      }),
+      globals: config.globals?.map((global) => {
+        const strategy = globals[global.slug]
+        if (!strategy) return global
+        const hooks = global.hooks ?? {}
+        return {
+          ...global,
+          hooks: {
+            ...hooks,
+            afterChange: [
+              ...(hooks.afterChange ?? []),
+              globalAfterChange(global.slug as GlobalSlug, strategy),
+            ],
+          },
+        }
+      }),
+      endpoints: endpoints
+        ? [...(config.endpoints ?? []), statsEndpoint(access), purgeEndpoint(access)]
+        : config.endpoints,
+      onInit: async (payload) => {
+        await config.onInit?.(payload)
+        hasKVCache(payload) // warns at start-up, not at the first write, when there is no cache
+      },
+    }
+  }

@@ -1,0 +1,82 @@
+import type {
+  CollectionSlug,
+  DataFromCollectionSlug,
+  DataFromGlobalSlug,
+  GlobalSlug,
+  PayloadRequest,
+} from 'payload'
+import type { InvalidationTarget } from 'payload-kv-cache'
+
+export type { InvalidationTarget }
+
+/** What a collection's strategy function receives after a document was created, updated or deleted. */
+export type CollectionInvalidationArgs<TSlug extends CollectionSlug = CollectionSlug> = {
+  /** The collection's slug. */
+  collection: TSlug
+  /** The document as saved (`create`, `update`), or as it was before it was deleted (`delete`). */
+  doc: DataFromCollectionSlug<TSlug>
+  /** The document before an update; `undefined` on create and delete. */
+  previousDoc: DataFromCollectionSlug<TSlug> | undefined
+  operation: 'create' | 'delete' | 'update'
+  /** The request of the write, inside its transaction when there is one. */
+  req: PayloadRequest
+}
+
+/** What a global's strategy function receives after the global was updated. */
+export type GlobalInvalidationArgs<TSlug extends GlobalSlug = GlobalSlug> = {
+  /** The global's slug. */
+  global: TSlug
+  /** The global as saved. */
+  doc: DataFromGlobalSlug<TSlug>
+  /** The global before the update. */
+  previousDoc: DataFromGlobalSlug<TSlug>
+  /** The request of the write, inside its transaction when there is one. */
+  req: PayloadRequest
+}
+
+/**
+ * What a change to a collection makes stale, on top of what the cache already invalidates on its
+ * own (the written documents, their lists and the collections and globals that depend on them):
+ * - `'item'`: the document itself, `{ collection, id }`, with the collection's lists;
+ * - `'collection'`: the whole collection, every by-ID read included;
+ * - a function returning further targets: other collections, documents, globals, or `'all'`.
+ */
+export type CollectionInvalidationStrategy<TSlug extends CollectionSlug = CollectionSlug> =
+  | 'collection'
+  | 'item'
+  | ((
+      args: CollectionInvalidationArgs<TSlug>,
+    ) => InvalidationTarget[] | Promise<InvalidationTarget[]>)
+
+/**
+ * What a change to a global makes stale, on top of the global itself (which the cache always
+ * invalidates): a function returning collections, documents, globals, or `'all'`.
+ */
+export type GlobalInvalidationStrategy<TSlug extends GlobalSlug = GlobalSlug> = (
+  args: GlobalInvalidationArgs<TSlug>,
+) => InvalidationTarget[] | Promise<InvalidationTarget[]>
+
+export type KVCacheEndpointsOptions = {
+  /**
+   * Who may call the endpoints. Replaces the default, which allows only a logged-in user of the
+   * admin user collection (`config.admin.user`). A refused request gets 403.
+   */
+  access?: (req: PayloadRequest) => boolean | Promise<boolean>
+}
+
+export type KVCacheInvalidationOptions = {
+  /**
+   * Invalidation strategy per collection slug: `'item'`, `'collection'`, or a function returning
+   * targets. Collections not named keep the cache's own invalidation only. Default `{}`.
+   */
+  collections?: { [TSlug in CollectionSlug]?: CollectionInvalidationStrategy<TSlug> }
+  /** Invalidation strategy per global slug: a function returning targets. Default `{}`. */
+  globals?: { [TSlug in GlobalSlug]?: GlobalInvalidationStrategy<TSlug> }
+  /** `false` returns the config untouched: no hooks, no endpoints. Default `true`. */
+  enabled?: boolean
+  /**
+   * Adds `GET /api/kv-cache/stats` and `POST /api/kv-cache/purge`. `true` or an object turns them
+   * on; the object can replace who may call them. Default `false`.
+   */
+  endpoints?: boolean | KVCacheEndpointsOptions
+}

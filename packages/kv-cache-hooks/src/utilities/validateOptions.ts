@@ -1,0 +1,71 @@
+import type { Config } from 'payload'
+import { KVCacheConfigError } from 'payload-kv-cache'
+import type { KVCacheInvalidationOptions } from '../types.js'
+
+const OPTIONS = ['collections', 'globals', 'enabled', 'endpoints']
+const STRATEGIES = `'item', 'collection' or a function returning targets`
+
+const fail = (message: string): never => {
+  throw new KVCacheConfigError(`kvCacheInvalidation: ${message}`)
+}
+
+const list = (slugs: string[]): string => (slugs.length ? slugs.join(', ') : '(none)')
+
+const checkSlugs = (
+  kind: 'collections' | 'globals',
+  given: unknown,
+  valid: string[],
+  isStrategy: (value: unknown) => boolean,
+  expected: string,
+): void => {
+  if (given === undefined) return
+  if (!given || typeof given !== 'object' || Array.isArray(given)) {
+    fail(`${kind} must be an object of slug → strategy`)
+  }
+  for (const [slug, strategy] of Object.entries(given as object)) {
+    if (!valid.includes(slug)) {
+      fail(
+        `${kind}.${slug}: unknown ${kind === 'collections' ? 'collection' : 'global'} '${slug}'; ` +
+          `valid: ${list(valid)} (list kvCacheInvalidation after plugins that add ${kind})`,
+      )
+    }
+    if (!isStrategy(strategy)) {
+      fail(
+        `${kind}.${slug}: unknown strategy ${JSON.stringify(strategy) ?? String(strategy)}; use ${expected}`,
+      )
+    }
+  }
+}
+
+/** Checks the options against the config the plugin receives; throws `KVCacheConfigError`. */
+export const validateOptions = (options: KVCacheInvalidationOptions, config: Config): void => {
+  if (!options || typeof options !== 'object') fail('options must be an object')
+  const unknown = Object.keys(options).filter((key) => !OPTIONS.includes(key))
+  if (unknown.length) fail(`unknown option(s) ${unknown.join(', ')}; valid: ${OPTIONS.join(', ')}`)
+  if (options.enabled !== undefined && typeof options.enabled !== 'boolean') {
+    fail('enabled must be true or false')
+  }
+  checkSlugs(
+    'collections',
+    options.collections,
+    (config.collections ?? []).map((collection) => collection.slug),
+    (value) => value === 'item' || value === 'collection' || typeof value === 'function',
+    STRATEGIES,
+  )
+  checkSlugs(
+    'globals',
+    options.globals,
+    (config.globals ?? []).map((global) => global.slug),
+    (value) => typeof value === 'function',
+    'a function returning targets',
+  )
+  const { endpoints } = options
+  if (endpoints === undefined || typeof endpoints === 'boolean') return
+  if (!endpoints || typeof endpoints !== 'object')
+    fail('endpoints must be true, false or { access }')
+  const extra = Object.keys(endpoints).filter((key) => key !== 'access')
+  if (extra.length) fail(`endpoints: unknown option(s) ${extra.join(', ')}; valid: access`)
+  if (endpoints.access !== undefined && typeof endpoints.access !== 'function') {
+    fail('endpoints.access must be a function (req) => boolean | Promise<boolean>')
+  }
+}

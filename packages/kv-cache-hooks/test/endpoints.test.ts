@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto'
+import type { KVNamespace } from '@cloudflare/workers-types'
+import {
+  getPayload,
+  handleEndpoints,
+  type Payload,
+  type PayloadRequest,
+  type Plugin,
+  type SanitizedConfig,
+} from 'payload'
+import { type CacheStats, getCacheStats, withKVCache } from 'payload-kv-cache'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDatabase, type TestDatabase } from '../../kv-cache/test/fixtures/databases.js'
+import { startMiniflare, type TestMiniflare } from '../../kv-cache/test/fixtures/miniflare.js'
+import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
+import { type SeedResult, seed } from '../../kv-cache/test/fixtures/seed.js'
+import { type KVCacheEndpointsOptions, kvCacheInvalidation } from '../src/index.js'
+
+/** A second auth collection: its users can log in, but they are not admin users. */
+const members: Plugin = (config) => ({
+  ...config,
+  collections: [...(config.collections ?? []), { slug: 'members', auth: true, fields: [] }],
+})
+
+type RestPayload = {
+  payload: Payload
+  kv: KVNamespace
+  data: SeedResult
+  /** Sends a request through Payload's REST handler, as the Next.js route (or any server) does. */
+  rest(
+    method: 'GET' | 'POST',
+    path: string,
+    options?: { token?: string; body?: string; headers?: Record<string, string> },
+  ): Promise<Response>
+  /** Logs in through the Local API and returns the JWT. */
+  login(collection: 'members' | 'users', user: { email?: string | null }): Promise<string>
+  /** Waits for the cache's background KV writes (entries being stored). */
+  filled(): Promise<void>
+  cleanup(): Promise<void>
+}
+
+/**
+ * Payload's REST handler (`handleEndpoints`) finds its instance through `getPayload` by key, so
+ * this boots through `getPayload` with a key of its own rather than through `startPayload`.
+ */
+const startRestPayload = async (
+  endpoints: true | KVCacheEndpointsOptions,
+): Promise<RestPayload> => {
+  let database: TestDatabase | undefined
+  let mf: TestMiniflare | undefined
+  let payload: Payload | undefined
+  const cleanup = async () => {
+    await payload?.destroy()
+    await database?.cleanup()
+    await mf?.dispose()
+  }
+  try {
+    database = await createDatabase('sqlite')
+    mf = await startMiniflare()
+    const fills = new Set<Promise<unknown>>()
+    const config: SanitizedConfig = await buildTestConfig({
+      db: withKVCache(database.adapter, mf.kv, {
+        waitUntil: (promise) => {
+          fills.add(promise)
+          void promise.finally(() => fills.delete(promise))
+        },
+      }),
+      plugins: [members, kvCacheInvalidation({ endpoints })],
+    })
+    const key = `payload-kv-cache-hooks-${randomUUID()}`
+    payload = await getPayload({ config, key, cron: true })
+    const data = await seed(payload, { posts: 6 })
+    await payload.create({
+      collection: 'members',
+      data: { email: 'member@example.com', password: data.password },
+    })
+    const started = payload
+    return {
+      payload,
+      kv: mf.kv,
+      data,
+      rest: (method, path, { token, body, headers } = {}) =>
+        handleEndpoints({
+          config,
+          payloadInstanceCacheKey: key,
+          request: new Request(`http://localhost:3000/api${path}`, {
+            method,
+            headers: {
+              ...headers,
+              ...(token ? { Authorization: `JWT ${token}` } : {}),
+              ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+            },
+            ...(body === undefined ? {} : { body }),
+          }),
+        }),
+      login: async (collection, { email }) => {
+        if (!email) throw new Error('a user without an email cannot log in')
+        const { token } = await started.login({
+          collection,
+          data: { email, password: data.password },
+        })
+        if (!token) throw new Error(`no token for ${email}`)
+        return token
+      },
+      filled: async () => {
+        while (fills.size) await Promise.all(fills)
+      },
+      cleanup,
+    }
+  } catch (error) {
+    await cleanup()
+    throw error
+  }
+}
+
+/** Every key in the namespace, through as many `list` pages as it takes. */
+const allKeys = async (kv: KVNamespace): Promise<string[]> => {
+  const keys: string[] = []
+  let cursor: string | undefined
+  do {
+    const page = await kv.list(cursor ? { cursor } : {})
+    keys.push(...page.keys.map((key) => key.name))
+    cursor = page.list_complete ? undefined : page.cursor
+  } while (cursor)
+  return keys
+}
+
+const errorOf = async (response: Response) =>
+  ((await response.json()) as { errors?: { message: string }[] }).errors?.[0]?.message
+
+describe('kv-cache REST endpoints, default access', () => {
+  let app: RestPayload
+  let admin: string
+  let editor: string
+  let member: string
+
+  beforeAll(async () => {
+    app = await startRestPayload(true)
+    admin = await app.login('users', app.data.users.admin)
+    editor = await app.login('users', app.data.users.editor)
+    member = await app.login('members', { email: 'member@example.com' })
+  })
+  afterAll(() => app?.cleanup())
+
+  it('refuses an anonymous request (403)', async () => {
+    expect((await app.rest('GET', '/kv-cache/stats')).status).toBe(403)
+    const purge = await app.rest('POST', '/kv-cache/purge', { body: '{"all":true}' })
+    expect(purge.status).toBe(403)
+  })
+
+  it('refuses a logged-in user of another auth collection (403)', async () => {
+    expect((await app.rest('GET', '/kv-cache/stats', { token: member })).status).toBe(403)
+    const purge = await app.rest('POST', '/kv-cache/purge', { token: member, body: '{"all":true}' })
+    expect(purge.status).toBe(403)
+  })
+
+  it('answers a user of the admin user collection with the stats as JSON', async () => {
+    await app.payload.find({ collection: 'posts', depth: 0 })
+    await app.payload.find({ collection: 'posts', depth: 0 })
+    const response = await app.rest('GET', '/kv-cache/stats', { token: admin })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/application\/json/)
+    const stats = (await response.json()) as CacheStats
+    expect(stats).toEqual(getCacheStats(app.payload))
+    expect(stats.reads.posts?.find).toMatchObject({ misses: 1, hits: { memory: 1, kv: 0 } })
+    // Any user of config.admin.user, whatever their role.
+    expect((await app.rest('GET', '/kv-cache/stats', { token: editor })).status).toBe(200)
+  })
+
+  it('purges the stored entries of a collection, then of everything', async () => {
+    const { payload } = app
+    await payload.find({ collection: 'posts', depth: 0, limit: 3 })
+    await payload.findByID({ collection: 'posts', id: app.data.published[0] as number, depth: 0 })
+    await payload.find({ collection: 'pages', depth: 0 })
+    await payload.findGlobal({ slug: 'header', depth: 0 })
+    await app.filled()
+    const before = await allKeys(app.kv)
+
+    const posts = await app.rest('POST', '/kv-cache/purge', {
+      token: admin,
+      body: JSON.stringify({ collection: 'posts' }),
+    })
+    expect(posts.status).toBe(200)
+    const { deleted, cursor } = (await posts.json()) as { deleted: number; cursor?: string }
+    expect(cursor).toBeUndefined()
+    expect(deleted).toBeGreaterThanOrEqual(2)
+    const afterPosts = await allKeys(app.kv)
+    expect(afterPosts).toHaveLength(before.length - deleted)
+    expect(afterPosts.every((key) => before.includes(key))).toBe(true)
+
+    // The posts entries are gone from KV and from memory: the next read goes to the database.
+    const missesBefore = getCacheStats(payload).reads.posts?.find?.misses ?? 0
+    await payload.find({ collection: 'posts', depth: 0, limit: 3 })
+    expect(getCacheStats(payload).reads.posts?.find?.misses).toBe(missesBefore + 1)
+    await app.filled()
+
+    const all = await app.rest('POST', '/kv-cache/purge', { token: admin, body: '{"all":true}' })
+    expect(all.status).toBe(200)
+    // pages, header, and the posts entry stored since.
+    expect(((await all.json()) as { deleted: number }).deleted).toBeGreaterThanOrEqual(3)
+    // What is left is the cache's invalidation state, which purge never deletes.
+    const left = await allKeys(app.kv)
+    const again = await app.rest('POST', '/kv-cache/purge', { token: admin, body: '{"all":true}' })
+    expect(await again.json()).toEqual({ deleted: 0 })
+    expect(await allKeys(app.kv)).toEqual(left)
+    const headerMisses = getCacheStats(payload).reads.header?.findGlobal?.misses ?? 0
+    await payload.findGlobal({ slug: 'header', depth: 0 })
+    expect(getCacheStats(payload).reads.header?.findGlobal?.misses).toBe(headerMisses + 1)
+  })
+
+  it('answers 400 to a bad purge body, naming the problem', async () => {
+    const purge = (body: string) => app.rest('POST', '/kv-cache/purge', { token: admin, body })
+    const cases: Array<[string, RegExp]> = [
+      ['not json', /must be JSON/],
+      ['[]', /must be a JSON object/],
+      ['{}', /exactly one of collection, global or all/],
+      ['{"collection":"posts","global":"header"}', /exactly one of/],
+      ['{"collection":"post"}', /unknown collection "post"; valid: .*posts/],
+      ['{"global":"footer"}', /unknown global "footer"; valid: header/],
+      ['{"all":false}', /all must be true/],
+      ['{"all":true,"cursor":42}', /cursor must be the string/],
+      ['{"collections":"posts"}', /unknown field\(s\) collections/],
+    ]
+    for (const [body, message] of cases) {
+      const response = await purge(body)
+      expect(response.status, body).toBe(400)
+      expect(await errorOf(response), body).toMatch(message)
+    }
+  })
+})
+
+describe('kv-cache REST endpoints, custom access', () => {
+  let app: RestPayload
+  const seen: Array<PayloadRequest['user']> = []
+
+  beforeAll(async () => {
+    // Only requests carrying a header, logged in or not: the option replaces the default.
+    app = await startRestPayload({
+      access: (req) => {
+        seen.push(req.user)
+        return req.headers.get('x-ops-key') === 'let-me-in'
+      },
+    })
+  })
+  afterAll(() => app?.cleanup())
+
+  it('refuses an admin user when access returns false', async () => {
+    const admin = await app.login('users', app.data.users.admin)
+    expect((await app.rest('GET', '/kv-cache/stats', { token: admin })).status).toBe(403)
+    expect(seen.at(-1)).toMatchObject({ collection: 'users', email: app.data.users.admin.email })
+  })
+
+  it('allows an anonymous request when access returns true', async () => {
+    const response = await app.rest('GET', '/kv-cache/stats', {
+      headers: { 'x-ops-key': 'let-me-in' },
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ total: { misses: expect.any(Number) } })
+    expect(seen.at(-1)).toBeNull()
+  })
+})
