@@ -1,7 +1,7 @@
 import type { Payload } from 'payload'
 import { controlFor } from './control.js'
 import { Dependencies, idFromWhere, type WriteDescription } from './dependencies.js'
-import { KVCacheMissError } from './errors.js'
+import { KVCacheConfigError, KVCacheMissError } from './errors.js'
 import { Invalidation } from './invalidation.js'
 import { fingerprint, kvKey, sha256, stableStringify } from './key.js'
 import { KVStore } from './kvStore.js'
@@ -15,6 +15,25 @@ import type { BypassReason, CacheEvent, KVBinding } from './types.js'
 
 type Args = Record<string, unknown> & { req?: unknown }
 type Call = () => Promise<unknown>
+
+type PurgeCursor = { c?: string; k: string[]; d: boolean }
+
+const parseCursor = (cursor: string): PurgeCursor => {
+  try {
+    const state = JSON.parse(cursor) as PurgeCursor
+    if (
+      Array.isArray(state.k) &&
+      state.k.every((key) => typeof key === 'string') &&
+      typeof state.d === 'boolean' &&
+      (state.c === undefined || typeof state.c === 'string')
+    ) {
+      return state
+    }
+  } catch {
+    // reported below
+  }
+  throw new KVCacheConfigError('purge cursor is not one that purge returned')
+}
 
 /** Format marker of stored entries: bump when the entry layout changes. */
 const ENTRY_VERSION = 'e1'
@@ -416,8 +435,7 @@ export class KVCache {
     const tokens = `${this.#options.namespace}:_t:`
     // Our cursor: the KV cursor, the keys of the current page not yet deleted, and whether the
     // page was the last. Opaque to callers.
-    type Cursor = { c?: string; k: string[]; d: boolean }
-    const state: Cursor = cursor ? (JSON.parse(cursor) as Cursor) : { k: [], d: false }
+    const state: PurgeCursor = cursor === undefined ? { k: [], d: false } : parseCursor(cursor)
     let operations = 0
     let deleted = 0
     for (;;) {

@@ -3,6 +3,7 @@ export { KVCacheConfigError, KVCacheMissError } from './errors.js'
 export {
   flush,
   getCacheStats,
+  hasKVCache,
   type InvalidationTarget,
   invalidate,
   purge,

@@ -20,6 +20,9 @@ const cacheFor = (payload: Payload) => {
   return cache
 }
 
+/** Whether this Payload instance's database adapter is wrapped by `withKVCache`. */
+export const hasKVCache = (payload: Payload): boolean => cacheOf(payload) !== undefined
+
 /** Hits, misses, stores and KV operations by collection, global and operation. */
 export const getCacheStats = (payload: Payload): CacheStats => cacheFor(payload).stats()
 

@@ -74,6 +74,12 @@ describe('maintenance (sqlite)', () => {
     expect(await pair.cached.find(args)).toEqual(await pair.plain.find(args))
   })
 
+  it('rejects a cursor it did not hand out', async () => {
+    await expect(purge(pair.cached, {}, { cursor: 'nonsense' })).rejects.toThrow(
+      'purge cursor is not one that purge returned',
+    )
+  })
+
   it('purges everything except invalidation tokens', async () => {
     await fill()
     let result = await purge(pair.cached)
