@@ -94,6 +94,8 @@ try {
   }
   const random = createRandom(seed)
   const deadline = Math.max(started + maxSeconds * 1000, performance.now() + 30_000)
+  const budget = deadline - performance.now()
+  let isolateStartedAt = { done: 0, time: performance.now() }
   let stoppedEarly = false
   const progress = progressBar('Workload', requests)
   let done = 0
@@ -105,11 +107,16 @@ try {
       stoppedEarly = true
       break
     }
-    if (done > 0 && done % perIsolate === 0) {
+    // A new isolate every `perIsolate` requests, or every third of the time budget on a slow machine.
+    const isolateDue =
+      done - isolateStartedAt.done >= perIsolate ||
+      performance.now() - isolateStartedAt.time > budget / 3
+    if (done > 0 && isolateDue) {
       const retired = cached
       await retired.destroy()
       cached = await startIsolate()
       retiredIsolates.push(retired)
+      isolateStartedAt = { done, time: performance.now() }
     }
     if (step.type === 'edit') {
       await step.run(cached)
