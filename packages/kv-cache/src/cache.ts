@@ -146,7 +146,7 @@ export class KVCache {
     return {
       operation,
       slug,
-      key: wantsKey ? fingerprint(fullKey) : '',
+      key: wantsKey && fullKey ? fingerprint(fullKey) : '',
       durationMs: Date.now() - started,
     }
   }
@@ -165,12 +165,13 @@ export class KVCache {
   ): Promise<unknown> {
     const started = Date.now()
     const slug = slugOf(target, args)
+    // 1. What the request asks for, validated on every read so that a mistake is never silent;
+    // reads inside a transaction may see uncommitted rows.
+    const control = controlFor(args.req)
     const isGlobal = target === 'global' || target === 'globalVersions'
     const ttl = (isGlobal ? this.#policies.globals : this.#policies.collections).get(slug)
     if (ttl === undefined) return call() // internal, auth (not opted in) or turned off
 
-    // 1. What the request asks for; reads inside a transaction may see uncommitted rows.
-    const control = controlFor(args.req)
     if (control?.bypass) return this.#bypass(operation, slug, 'request', call)
     if ((await transactionOf(args.req)) !== undefined) {
       return this.#bypass(operation, slug, 'transaction', call)
@@ -185,7 +186,10 @@ export class KVCache {
       this.#dependencies.readTokens({ target, slug, args: keyArgs, id }),
     )
     if (tokens === undefined) {
-      if (control?.mode === 'cache-only') throw new KVCacheMissError(operation, slug)
+      if (control?.mode === 'cache-only') {
+        this.emit({ type: 'miss', ...this.#readEvent(operation, slug, '', started) })
+        throw new KVCacheMissError(operation, slug)
+      }
       return this.#bypass(operation, slug, 'invalidation-unknown', call)
     }
     const fullKey = `${operation}|${slug}|${tokens}|${material}`
@@ -235,11 +239,12 @@ export class KVCache {
           })
           return JSON.parse(stored.data)
         }
+        // A lookup that found nothing. A refresh made no lookup, so it is not a miss.
+        this.emit({ type: 'miss', ...this.#readEvent(operation, slug, fullKey, started) })
         if (control?.mode === 'cache-only') throw new KVCacheMissError(operation, slug)
       }
 
-      // 5. Miss: read the database, then store.
-      this.emit({ type: 'miss', ...this.#readEvent(operation, slug, fullKey, started) })
+      // 5. Read the database, then store.
       const result = await call()
       // Serialized before the caller gets the result: Payload mutates documents in place.
       const data = result === undefined ? undefined : JSON.stringify(result)

@@ -35,6 +35,11 @@ export const validateControl = (control: unknown, where: string): CacheControl =
       `payload-kv-cache: ${where}.mode must be 'default', 'cache-only' or 'refresh', got ${JSON.stringify(mode)}`,
     )
   }
+  if (bypass === true && (mode === 'cache-only' || mode === 'refresh')) {
+    throw new TypeError(
+      `payload-kv-cache: ${where} cannot combine bypass: true with mode '${mode}' (bypass reads the database and stores nothing)`,
+    )
+  }
   return control as CacheControl
 }
 

@@ -10,6 +10,8 @@ export class KVCacheConfigError extends Error {
 export class KVCacheMissError extends Error {
   readonly operation: string
   readonly slug: string
+  /** Payload's REST layer answers with this status: the cache cannot serve the request now. */
+  readonly status = 503
   constructor(operation: string, slug: string) {
     super(`payload-kv-cache: cache-only ${operation} on '${slug}' missed the cache`)
     this.name = 'KVCacheMissError'

@@ -144,12 +144,14 @@ export const debugLine = (event: CacheEvent): string | undefined => {
     case 'hit':
       return `kv-cache ${event.operation} ${event.slug} ${event.key} hit:${event.tier} ${event.durationMs}ms`
     case 'miss':
+      // One line a read: the store or skip-size line that follows reports it, with its duration.
+      return undefined
     case 'store':
-      return `kv-cache ${event.operation} ${event.slug} ${event.key} ${event.type} ${event.durationMs}ms`
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:stored ${event.bytes}B ${event.durationMs}ms`
     case 'bypass':
       return `kv-cache ${event.operation} ${event.slug} ${event.key} bypass:${event.reason} ${event.durationMs}ms`
     case 'skip-size':
-      return `kv-cache ${event.operation} ${event.slug} ${event.key} too large to store (${event.bytes} bytes)`
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:too-large ${event.bytes}B ${event.durationMs}ms`
     case 'invalidate':
       return `kv-cache invalidate ${event.targets.join(' ')}`
     default:
