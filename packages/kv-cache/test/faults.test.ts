@@ -24,7 +24,8 @@ describe('when KV fails (sqlite)', () => {
         withKVCache(factory, faultyKV(kv, plan), {
           timeoutMs: 50,
           circuitThreshold: 3,
-          circuitCooldownMs: 400,
+          // Long enough that a loaded machine does not reach the probe while the test checks the open state.
+          circuitCooldownMs: 3_000,
         }),
     })
   })
@@ -83,7 +84,7 @@ describe('when KV fails (sqlite)', () => {
     // While open, no call reaches KV.
     expect(getCacheStats(broken.payload).kv.operations.read).toBe(0)
     plan.fail = false
-    await new Promise((resolve) => setTimeout(resolve, 450))
+    await new Promise((resolve) => setTimeout(resolve, 3_100))
     const info = vi.spyOn(broken.payload.logger, 'info')
     await reads(broken.payload)
     await reads(broken.payload)
