@@ -1,5 +1,5 @@
 import type { Payload } from 'payload'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { getCacheStats, resetCacheStats, withKVCache } from '../src/index.js'
 import { faultyKV, type KVFaultPlan } from './fixtures/kv.js'
 import { startPayload, type TestPayload } from './fixtures/payload.js'
@@ -16,6 +16,10 @@ describe('when KV fails (sqlite)', () => {
 
   beforeAll(async () => {
     pair = await startCachedPair('sqlite', {}, 6)
+  })
+  // A fresh instance (a fresh circuit) for every test, over the same database and KV.
+  beforeEach(async () => {
+    Object.assign(plan, { fail: false, hang: false })
     broken = await startPayload({
       kind: 'sqlite',
       database: pair.database,
@@ -24,15 +28,14 @@ describe('when KV fails (sqlite)', () => {
         withKVCache(factory, faultyKV(kv, plan), {
           timeoutMs: 50,
           circuitThreshold: 3,
-          // Long enough that a loaded machine does not reach the probe while the test checks the open state.
+          // Long enough that a loaded machine does not reach the probe while the test checks
+          // the open state.
           circuitCooldownMs: 3_000,
         }),
     })
   })
-  afterAll(async () => {
-    await broken?.cleanup()
-    await pair?.cleanup()
-  })
+  afterEach(() => broken?.cleanup())
+  afterAll(() => pair?.cleanup())
 
   const reads = (payload: Payload) =>
     Promise.all([
