@@ -25,8 +25,8 @@ export default [
         PAYLOAD_FORCE_DRIZZLE_PUSH: 'true',
       },
       // Booting Payload and pushing a schema takes seconds, more on a busy 2-core machine.
-      testTimeout: 60_000,
-      hookTimeout: 120_000,
+      testTimeout: 180_000,
+      hookTimeout: 300_000,
     },
   }),
   defineProject({

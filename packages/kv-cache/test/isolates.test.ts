@@ -199,5 +199,5 @@ describe('item granularity (sqlite)', () => {
     } finally {
       await pair.cleanup()
     }
-  })
+  }, 600_000)
 })

@@ -166,6 +166,6 @@ export const randomizedSuite = (kind: DatabaseKind, operations: number, seed = 7
           expect(actual, `step ${step}`).toEqual(expected)
         }
       }
-    })
+    }, 900_000)
   })
 }
