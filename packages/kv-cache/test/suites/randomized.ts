@@ -1,19 +1,8 @@
 import type { Payload, Where } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatabaseKind } from '../fixtures/databases.js'
+import { prng } from '../fixtures/seed.js'
 import { type CachedPair, startCachedPair } from './cacheSuite.js'
-
-/** mulberry32: deterministic, so a failure replays with the same seed. */
-const prng = (seed: number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * Many interleaved reads and writes over related collections, chosen by a seeded PRNG; after every
