@@ -226,9 +226,10 @@ export class KVCache {
       settle = resolve
     })
     this.#inflight.set(fullKey, flight)
+    const storeKey = this.#kvKeyFor(fullKey, isGlobal, slug, operation)
     try {
       if (control?.mode !== 'refresh') {
-        const stored = await this.#kvGet(fullKey, isGlobal, slug, operation)
+        const stored = await this.#kvGet(storeKey, fullKey)
         if (stored) {
           settle(stored.data)
           this.#memory.set(fullKey, stored)
@@ -250,15 +251,11 @@ export class KVCache {
       const data = result === undefined ? undefined : JSON.stringify(result)
       settle(data)
       if (data !== undefined) {
-        this.#fill(
-          fullKey,
-          data,
-          Math.min(control?.ttl ?? ttl, this.#maxTtl),
-          isGlobal,
-          slug,
+        this.#fill(storeKey, fullKey, data, Math.min(control?.ttl ?? ttl, this.#maxTtl), {
           operation,
+          slug,
           started,
-        )
+        })
       }
       return result
     } finally {
@@ -267,20 +264,15 @@ export class KVCache {
     }
   }
 
-  async #kvKeyFor(fullKey: string, isGlobal: boolean, slug: string, operation: string) {
-    return kvKey(
-      this.#options.namespace,
-      this.#schema,
-      isGlobal ? 'g' : 'c',
-      slug,
-      operation,
-      await sha256(fullKey),
-    )
+  /** `namespace:schema:c|g:slug:operation:sha256(full key)`, always under KV's 512 bytes. */
+  #kvKeyFor(fullKey: string, isGlobal: boolean, slug: string, operation: string): string {
+    const kind = isGlobal ? 'g' : 'c'
+    return kvKey(this.#options.namespace, this.#schema, kind, slug, operation, sha256(fullKey))
   }
 
-  async #kvGet(fullKey: string, isGlobal: boolean, slug: string, operation: string) {
+  async #kvGet(storeKey: string, fullKey: string) {
     if (!this.#store.available) return undefined
-    const raw = await this.#store.get(await this.#kvKeyFor(fullKey, isGlobal, slug, operation))
+    const raw = await this.#store.get(storeKey)
     if (!raw) return undefined
     // `e1\n<expiresAt>\n<full key>\n<data>`: the full key guards against hash collisions.
     const a = raw.indexOf('\n')
@@ -293,13 +285,11 @@ export class KVCache {
   }
 
   #fill(
+    storeKey: string,
     fullKey: string,
     data: string,
     ttl: number,
-    isGlobal: boolean,
-    slug: string,
-    operation: ReadMethodName,
-    started: number,
+    { operation, slug, started }: { operation: ReadMethodName; slug: string; started: number },
   ): void {
     const bytes = data.length
     if (bytes > this.#options.maxEntryBytes) {
@@ -311,10 +301,9 @@ export class KVCache {
     if (this.#memory.enabled) this.#memory.set(fullKey, { data, expiresAt })
     this.emit({ type: 'store', bytes, ...this.#readEvent(operation, slug, fullKey, started) })
     if (!this.#store.available) return
-    const put = this.#kvKeyFor(fullKey, isGlobal, slug, operation).then((key) =>
-      this.#store.put(key, `${ENTRY_VERSION}\n${expiresAt}\n${fullKey}\n${data}`, ttl),
+    this.#background(
+      this.#store.put(storeKey, `${ENTRY_VERSION}\n${expiresAt}\n${fullKey}\n${data}`, ttl),
     )
-    this.#background(put)
   }
 
   /** A write: pass it through, then invalidate what it changed (after commit in a transaction). */
