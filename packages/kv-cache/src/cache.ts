@@ -467,20 +467,4 @@ export class KVCache {
     while (this.#running.size) await Promise.all(this.#running)
     await this.#invalidation.settled()
   }
-
-  get namespace(): string {
-    return this.#options.namespace
-  }
-
-  get schema(): string {
-    return this.#schema
-  }
-
-  get store(): KVStore {
-    return this.#store
-  }
-
-  get policies(): ScopePolicies {
-    return this.#policies
-  }
 }

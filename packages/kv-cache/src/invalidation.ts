@@ -57,7 +57,6 @@ export class Invalidation {
   readonly #fetching = new Map<string, Promise<void>>()
   readonly #writing = new Map<string, Promise<void>>()
   readonly #lastWriteAt = new Map<string, number>()
-  #stopped = false
 
   constructor(options: InvalidationOptions) {
     this.#options = options
@@ -179,7 +178,7 @@ export class Invalidation {
 
   async #put(name: string): Promise<void> {
     let delay = KEY_WRITE_SPACING_MS
-    while (!this.#stopped) {
+    for (;;) {
       const state = this.#states.get(name)
       const pin = state?.pin
       if (!state || !pin || pin.until !== Number.POSITIVE_INFINITY) return
@@ -204,15 +203,5 @@ export class Invalidation {
   /** Waits for every invalidation put in flight (tests, graceful shutdown). */
   async settled(): Promise<void> {
     while (this.#writing.size) await Promise.all(this.#writing.values())
-  }
-
-  /** Stops background retries (adapter `destroy`). Pins stay, so this isolate stays correct. */
-  stop(): void {
-    this.#stopped = true
-  }
-
-  /** Forgets what was read from KV (not the pins): the next reads ask KV again. */
-  forget(): void {
-    for (const state of this.#states.values()) state.fetchedAt = Number.NEGATIVE_INFINITY
   }
 }
