@@ -1,5 +1,6 @@
 import type { Payload } from 'payload'
 import { flush, getCacheStats, resetCacheStats, settled, withKVCache } from 'payload-kv-cache'
+import { prng } from '../../../kv-cache/test/fixtures/seed.js'
 import type { BenchConfig } from '../config.js'
 import type { BenchDatabase } from '../databases.js'
 import { missKV } from '../kvDoubles.js'
@@ -26,18 +27,6 @@ export type MemoryPoint = {
   /** Heap held by the tier: `heapUsed` (after GC) full minus emptied by `flush`. */
   heapBytes: number
   meanReadMs: number
-}
-
-/** mulberry32: the same sequence on every run. */
-const prng = (seed: number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** `reads` query indexes drawn from a Zipf distribution over `queries` ranks. */
