@@ -8,3 +8,4 @@ export { type Content, type ContentOptions, generateContent } from './content.js
 export { createRandom, type Random } from './random.js'
 export { demoUser, isSeeded, type SeedSummary, seed } from './seed.js'
 export { serve } from './serve.js'
+export { showAndServe } from './showAndServe.js'
