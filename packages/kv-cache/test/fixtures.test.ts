@@ -1,5 +1,6 @@
 import type { KVNamespace } from '@cloudflare/workers-types'
 import type { DatabaseAdapterObj } from 'payload'
+import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { databaseKinds, hasPostgres } from './fixtures/databases.js'
 import type { KVFaultPlan } from './fixtures/kv.js'
@@ -271,6 +272,53 @@ describe('startPayload', () => {
     BOOT_TIMEOUT,
   )
 })
+
+describe.skipIf(!hasPostgres())('cleanup on PostgreSQL', () => {
+  it(
+    'closes every connection on the server before the database is dropped',
+    async () => {
+      // A backend still alive when the database is dropped WITH (FORCE) answers 57P01 on a
+      // connection nobody listens to any more: an uncaught error that fails the whole run.
+      for (let round = 0; round < 4; round++) {
+        const started = await startPayload({ kind: 'postgres' })
+        try {
+          await Promise.all(
+            Array.from({ length: 8 }, (_, n) =>
+              started.payload.create({ collection: 'categories', data: { name: `c${n}` } }),
+            ),
+          )
+          const counts = await Promise.all(
+            Array.from({ length: 8 }, () => started.payload.count({ collection: 'categories' })),
+          )
+          expect(counts.map((c) => c.totalDocs)).toEqual(Array(8).fill(8))
+          const name = new URL(started.database.location).pathname.slice(1)
+          expect(await sessionsOn(name)).toBeGreaterThan(1)
+          await started.payload.destroy()
+          await started.database.disconnect()
+          expect(await sessionsOn(name), `round ${round}`).toBe(0)
+        } finally {
+          await started.cleanup()
+        }
+      }
+    },
+    BOOT_TIMEOUT,
+  )
+})
+
+/** Sessions the server has open on database `name`, asked over a connection to another one. */
+async function sessionsOn(name: string): Promise<number> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      'select count(*)::int as n from pg_stat_activity where datname = $1',
+      [name],
+    )
+    return rows[0]?.n ?? 0
+  } finally {
+    await client.end()
+  }
+}
 
 describe('KV test doubles', () => {
   let mf: TestMiniflare
