@@ -462,6 +462,36 @@ export class KVCache {
     this.#stats.reset()
   }
 
+  /**
+   * Payload's `destroy` (shutdown, or the first step of a hot reload): gives background KV writes
+   * the time one put needs (KV's one-write-a-second spacing plus `timeoutMs`) to land, then stops
+   * retrying so that no timer outlives the adapter. What did not land is said once in the log;
+   * `connect` (hot reload) writes it.
+   */
+  async destroy(call: Call): Promise<unknown> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 1_000 + this.#options.timeoutMs + 100)
+    })
+    await Promise.race([this.settled(), grace])
+    clearTimeout(timer)
+    const unwritten = this.#invalidation.stop()
+    if (unwritten.length) {
+      this.#log(
+        'warn',
+        `payload-kv-cache: ${unwritten.length} invalidation(s) could not be written to KV before the adapter was destroyed (${unwritten.slice(0, 5).join(', ')}); other isolates may serve the old entries until their TTL`,
+      )
+    }
+    return call()
+  }
+
+  /** Payload's `connect` (start, or a hot reload after `destroy`): resumes stopped KV writes. */
+  async connect(call: Call): Promise<unknown> {
+    const result = await call()
+    this.#invalidation.resume()
+    return result
+  }
+
   /** Waits for background invalidation writes (tests, graceful shutdown). */
   async settled(): Promise<void> {
     while (this.#running.size) await Promise.all(this.#running)

@@ -38,8 +38,6 @@ export const newToken = (now = Date.now()): string => `${now.toString(36)}-${ran
 const tokenTime = (token: string | null): number =>
   token ? Number.parseInt(token.slice(0, token.indexOf('-')), 36) || 0 : 0
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 export type InvalidationOptions = {
   store: KVStore
   namespace: string
@@ -57,9 +55,48 @@ export class Invalidation {
   readonly #fetching = new Map<string, Promise<void>>()
   readonly #writing = new Map<string, Promise<void>>()
   readonly #lastWriteAt = new Map<string, number>()
+  /** Set while the adapter is destroyed: puts stop retrying and their timers are cleared. */
+  #stopped = false
+  readonly #sleeping = new Map<ReturnType<typeof setTimeout>, () => void>()
 
   constructor(options: InvalidationOptions) {
     this.#options = options
+  }
+
+  /** Waits `ms`, or less when `stop()` is called meanwhile. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#sleeping.delete(timer)
+        resolve()
+      }, ms)
+      this.#sleeping.set(timer, resolve)
+    })
+  }
+
+  /**
+   * Stops retrying puts and clears their timers (Payload's `destroy`). Tokens not yet written stay
+   * pinned here, so this isolate still reads its own writes; `resume()` writes them.
+   * Returns the names of the tokens whose puts had not landed.
+   */
+  stop(): string[] {
+    this.#stopped = true
+    for (const [timer, wake] of this.#sleeping) {
+      clearTimeout(timer)
+      wake()
+    }
+    this.#sleeping.clear()
+    return [...this.#states].filter(([, s]) => s.pin?.until === Infinity).map(([name]) => name)
+  }
+
+  /** After `stop()` (Payload's `connect` on hot reload): writes the tokens that did not land. */
+  resume(): void {
+    if (!this.#stopped) return
+    this.#stopped = false
+    const unwritten = [...this.#states]
+      .filter(([, s]) => s.pin?.until === Infinity)
+      .map(([name]) => this.#write(name))
+    if (unwritten.length) this.#options.background(Promise.all(unwritten))
   }
 
   #key(name: string): string {
@@ -181,9 +218,10 @@ export class Invalidation {
     for (;;) {
       const state = this.#states.get(name)
       const pin = state?.pin
-      if (!state || !pin || pin.until !== Number.POSITIVE_INFINITY) return
+      if (this.#stopped || !state || !pin || pin.until !== Number.POSITIVE_INFINITY) return
       const wait = (this.#lastWriteAt.get(name) ?? 0) + KEY_WRITE_SPACING_MS - Date.now()
-      if (wait > 0) await sleep(wait)
+      if (wait > 0) await this.#sleep(wait)
+      if (this.#stopped) return
       this.#lastWriteAt.set(name, Date.now())
       const ok = await this.#options.store.put(this.#key(name), pin.token, this.#options.tokenTtl)
       if (ok) {
@@ -195,7 +233,7 @@ export class Invalidation {
         }
         continue
       }
-      await sleep(delay)
+      await this.#sleep(delay)
       delay = Math.min(delay * 2, MAX_RETRY_MS)
     }
   }

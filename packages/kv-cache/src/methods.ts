@@ -7,15 +7,23 @@ import type { BaseDatabaseAdapter } from 'payload'
  * - `write`: passed through, then invalidates what it changed (after commit when in a transaction).
  * - `transaction`: passed through; commit applies the invalidations its writes collected.
  * - `migration`: passed through; changes the database wholesale, so the cache is flushed after it.
- * - `passthrough`: not touched (lifecycle, schema and plain properties).
+ * - `lifecycle`: passed through; `destroy` first lets background KV writes land and stops their
+ *   retries, `connect` resumes them (hot reload runs destroy, init, connect on one adapter).
+ * - `passthrough`: not touched (schema and plain properties).
  */
-export type MethodKind = 'migration' | 'passthrough' | 'read' | 'transaction' | 'write'
+export type MethodKind =
+  | 'lifecycle'
+  | 'migration'
+  | 'passthrough'
+  | 'read'
+  | 'transaction'
+  | 'write'
 
 /** What a read returns data about: a collection's documents, its versions, or a global. */
 export type ReadTarget = 'collection' | 'collectionVersions' | 'global' | 'globalVersions'
 
 export type MethodSpec =
-  | { kind: 'migration' | 'passthrough' | 'transaction' }
+  | { kind: 'lifecycle' | 'migration' | 'passthrough' | 'transaction' }
   | { kind: 'read'; target: ReadTarget }
   | { kind: 'write'; target: 'collection' | 'global' | 'jobs'; deletes?: true; versions?: true }
 
@@ -65,13 +73,15 @@ export const adapterMethods = {
   migrateRefresh: { kind: 'migration' },
   migrateReset: { kind: 'migration' },
 
-  // lifecycle, schema and properties
+  // lifecycle: background KV writes end with the adapter and resume with it
+  connect: { kind: 'lifecycle' },
+  destroy: { kind: 'lifecycle' },
+
+  // schema and properties
   allowIDOnCreate: { kind: 'passthrough' },
   bulkOperationsSingleTransaction: { kind: 'passthrough' },
-  connect: { kind: 'passthrough' },
   createMigration: { kind: 'passthrough' },
   defaultIDType: { kind: 'passthrough' },
-  destroy: { kind: 'passthrough' },
   generateSchema: { kind: 'passthrough' },
   init: { kind: 'passthrough' },
   migrateStatus: { kind: 'passthrough' },

@@ -44,6 +44,10 @@ const wrapAdapter = <T extends BaseDatabaseAdapter>(adapter: T, cache: KVCache):
         return undefined
       case 'migration':
         return (...args) => cache.migration(call(args))
+      case 'lifecycle':
+        if (name === 'destroy') return (...args) => cache.destroy(call(args))
+        if (name === 'connect') return (...args) => cache.connect(call(args))
+        return undefined
       default:
         return undefined
     }

@@ -1,7 +1,7 @@
 import type { Payload } from 'payload'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { getCacheStats, resetCacheStats, withKVCache } from '../src/index.js'
-import { faultyKV, type KVFaultPlan } from './fixtures/kv.js'
+import { getCacheStats, resetCacheStats, settled, withKVCache } from '../src/index.js'
+import { faultyKV, instrumentKV, type KVFaultPlan } from './fixtures/kv.js'
 import { startPayload, type TestPayload } from './fixtures/payload.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 
@@ -125,6 +125,41 @@ describe('when KV fails (sqlite)', () => {
       expect(await reads(wrong.payload)).toEqual(await reads(pair.plain))
     } finally {
       await wrong.cleanup()
+    }
+  })
+
+  it('stops retrying invalidations when Payload is destroyed, and writes them on reconnect', async () => {
+    const downPlan: KVFaultPlan = { fail: ['put'] }
+    // Counts every attempt, failed ones included.
+    const counted = instrumentKV(faultyKV(pair.kv, downPlan))
+    const down = await startPayload({
+      kind: 'sqlite',
+      database: pair.database,
+      kv: pair.kv,
+      wrap: (factory) => withKVCache(factory, counted.kv, { timeoutMs: 50, circuitThreshold: 100 }),
+    })
+    try {
+      const warn = vi.spyOn(down.payload.logger, 'warn')
+      const id = pair.data.posts[2] as number
+      await down.payload.update({ collection: 'posts', id, data: { title: 'Unwritten token' } })
+      await down.payload.db.destroy?.()
+      expect(warn.mock.calls.some(([m]) => String(m).includes('could not be written to KV'))).toBe(
+        true,
+      )
+      // Retries back off from 1 s: a loop left running would put again within this wait.
+      const putsAfterDestroy = counted.counts.put
+      await new Promise((resolve) => setTimeout(resolve, 2_500))
+      expect(counted.counts.put).toBe(putsAfterDestroy)
+
+      // A hot reload (destroy, init, connect on the same adapter) writes what did not land.
+      downPlan.fail = false
+      await down.payload.db.init?.()
+      await down.payload.db.connect?.({ hotReload: true })
+      await settled(down.payload)
+      expect(counted.counts.put).toBeGreaterThan(putsAfterDestroy)
+      warn.mockRestore()
+    } finally {
+      await down.cleanup()
     }
   })
 })
