@@ -26,6 +26,8 @@ describe('Payload on PostgreSQL', () => {
       logger: { options: { level: 'error' } },
       secret: 'smoke-test-secret',
       telemetry: false,
+      // Otherwise Payload spawns `payload generate:types`, a child process that outlives the test.
+      typescript: { autoGenerate: false },
     })
     payload = await getPayload({ config, key: `smoke-postgres-${database}` })
   })
