@@ -50,20 +50,7 @@ export const invalidate = async (
   targets: InvalidationTarget[],
   req?: { transactionID?: unknown },
 ): Promise<void> => {
-  const cache = cacheFor(payload)
-  const tokens = new Set<string>()
-  for (const target of targets) {
-    if (target === 'all') tokens.add('all')
-    else if ('global' in target) tokens.add(`g:${target.global}`)
-    else if (target.id !== undefined) {
-      tokens.add(`c:${target.collection}:list`)
-      tokens.add(`c:${target.collection}:id:${String(target.id)}`)
-    } else {
-      tokens.add(`c:${target.collection}:list`)
-      tokens.add(`c:${target.collection}:items`)
-    }
-  }
-  await cache.invalidateAfterCommit([...tokens], await transactionOf(req))
+  await cacheFor(payload).invalidateTargets(targets, await transactionOf(req))
 }
 
 /**

@@ -8,7 +8,8 @@ import type { BaseDatabaseAdapter } from 'payload'
  * - `transaction`: passed through; commit applies the invalidations its writes collected.
  * - `migration`: passed through; changes the database wholesale, so the cache is flushed after it.
  * - `lifecycle`: passed through; `destroy` first lets background KV writes land and stops their
- *   retries, `connect` resumes them (hot reload runs destroy, init, connect on one adapter).
+ *   retries, `init` re-reads the (hot-reloaded) config, `connect` resumes the writes (hot reload
+ *   runs destroy, init, connect on one adapter).
  * - `passthrough`: not touched (schema and plain properties).
  */
 export type MethodKind =
@@ -76,6 +77,7 @@ export const adapterMethods = {
   // lifecycle: background KV writes end with the adapter and resume with it
   connect: { kind: 'lifecycle' },
   destroy: { kind: 'lifecycle' },
+  init: { kind: 'lifecycle' },
 
   // schema and properties
   allowIDOnCreate: { kind: 'passthrough' },
@@ -83,7 +85,6 @@ export const adapterMethods = {
   createMigration: { kind: 'passthrough' },
   defaultIDType: { kind: 'passthrough' },
   generateSchema: { kind: 'passthrough' },
-  init: { kind: 'passthrough' },
   migrateStatus: { kind: 'passthrough' },
   migrationDir: { kind: 'passthrough' },
   name: { kind: 'passthrough' },
