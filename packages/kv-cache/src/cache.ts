@@ -1,17 +1,20 @@
 import type { Payload } from 'payload'
 import { controlFor } from './control.js'
+import { databaseIdentity, entryScope } from './database.js'
 import { Dependencies, idFromWhere, type WriteDescription } from './dependencies.js'
 import { KVCacheConfigError, KVCacheMissError } from './errors.js'
 import { Invalidation } from './invalidation.js'
 import { fingerprint, kvKey, sha256, stableStringify } from './key.js'
 import { KVStore } from './kvStore.js'
+import type { InvalidationTarget } from './manage.js'
 import { MemoryTier } from './memoryTier.js'
 import type { MethodSpec, ReadMethodName, ReadTarget } from './methods.js'
 import { type ResolvedOptions, resolvePolicies, type ScopePolicies } from './options.js'
+import { installRequestHooks, RequestContexts, type RequestLike } from './requestContext.js'
 import { schemaFingerprint } from './schema.js'
 import { type CacheStats, debugLine, StatsRecorder } from './stats.js'
 import { PendingInvalidations, type TransactionID, transactionOf } from './transactions.js'
-import type { BypassReason, CacheEvent, KVBinding } from './types.js'
+import type { BypassReason, CacheControl, CacheEvent, KVBinding } from './types.js'
 
 type Args = Record<string, unknown> & { req?: unknown }
 type Call = () => Promise<unknown>
@@ -38,6 +41,17 @@ const parseCursor = (cursor: string): PurgeCursor => {
 /** Format marker of stored entries: bump when the entry layout changes. */
 const ENTRY_VERSION = 'e1'
 
+/** What the wrapped adapter says about itself: how it stores ids. */
+export type AdapterInfo = {
+  name?: string
+  defaultIDType?: string
+  idType?: unknown
+  /** PostgreSQL adapters: the pool's options (where the database is). */
+  poolOptions?: unknown
+  /** sqlite adapters: the libsql client's options. */
+  clientConfig?: unknown
+}
+
 const slugOf = (target: ReadTarget | WriteDescription['target'], args: Args): string =>
   String(
     target === 'collection' || target === 'collectionVersions'
@@ -51,32 +65,59 @@ const idOf = (value: unknown): number | string | undefined => {
 }
 
 /**
+ * The documents a write may have changed, as given and as stored, or `undefined` when not known
+ * (then every by-ID read of the collection is stale). The adapters prefer `where` to `id` when
+ * both are given, and a result that carries ids names the documents exactly; a failed write may
+ * still have changed the document it was pinned to.
+ */
+const writtenIDs = (args: Args, result: unknown): unknown[] | undefined => {
+  const ids: unknown[] = args.id === undefined ? [] : [args.id]
+  const pinned = args.where === undefined || args.where === null ? args.id : idFromWhere(args.where)
+  let known = pinned !== undefined
+  if (pinned !== undefined) ids.push(pinned)
+  if (result !== undefined && result !== null) {
+    const docs = Array.isArray(result) ? result : [result]
+    const stored = docs.map(idOf)
+    if (stored.every((id) => id !== undefined)) {
+      ids.push(...stored)
+      known = true
+    }
+  }
+  return known ? ids : undefined
+}
+
+/**
  * One cache per Payload instance: the read path, the write path and the transaction glue. The
  * adapter wrapper (`withKVCache.ts`) routes each classified method here.
  */
 export class KVCache {
   readonly #options: ResolvedOptions
   readonly #payload: Payload
+  readonly #adapter: AdapterInfo
   readonly #store: KVStore
   readonly #memory: MemoryTier
   readonly #invalidation: Invalidation
-  readonly #policies: ScopePolicies
-  readonly #dependencies: Dependencies
   readonly #stats = new StatsRecorder()
   readonly #pending = new PendingInvalidations()
+  readonly #contexts = new RequestContexts()
   readonly #inflight = new Map<string, Promise<string | undefined>>()
-  readonly #schema: string
+  // From the sanitized config; rebuilt when a hot reload hands Payload a new one (see `init`).
+  #config!: Payload['config']
+  #policies!: ScopePolicies
+  #dependencies!: Dependencies
+  #schema!: string
   readonly #maxTtl: number
 
-  constructor(payload: Payload, binding: KVBinding, options: ResolvedOptions) {
+  constructor(
+    payload: Payload,
+    binding: KVBinding,
+    options: ResolvedOptions,
+    adapter: AdapterInfo,
+  ) {
     this.#payload = payload
     this.#options = options
-    this.#policies = resolvePolicies(options, payload.config)
-    this.#dependencies = new Dependencies(payload.config, {
-      collections: this.#policies.collections.keys(),
-      globals: this.#policies.globals.keys(),
-    })
-    this.#schema = schemaFingerprint(payload.config)
+    this.#adapter = adapter
+    this.#configure()
     this.#maxTtl = Math.max(
       options.ttl,
       ...this.#policies.collections.values(),
@@ -100,6 +141,25 @@ export class KVCache {
       tokenTtl: this.#maxTtl + 86_400,
       background: this.#background,
     })
+  }
+
+  /** Policies, dependencies, schema fingerprint and request hooks, from `payload.config`. */
+  #configure(): void {
+    const config = this.#payload.config
+    if (config === this.#config) return
+    this.#config = config
+    this.#policies = resolvePolicies(this.#options, config)
+    this.#dependencies = new Dependencies(config, this.#adapter, {
+      collections: this.#policies.collections.keys(),
+      globals: this.#policies.globals.keys(),
+    })
+    this.#schema = entryScope(schemaFingerprint(config), databaseIdentity(this.#adapter))
+    installRequestHooks(
+      config.collections as never,
+      new Set(this.#policies.collections.keys()),
+      this.#contexts,
+      (slug, id) => this.#dependencies.canonicalID(slug, id),
+    )
   }
 
   #log = (level: 'error' | 'info' | 'warn', message: string): void => {
@@ -156,6 +216,55 @@ export class KVCache {
     return call()
   }
 
+  /** Key material: every argument but `req`, then the custom `key` partition, if any. */
+  #material(
+    operation: ReadMethodName,
+    slug: string,
+    args: Record<string, unknown>,
+    context: Record<string, unknown> | undefined,
+  ): string {
+    const base = stableStringify(args)
+    const partition = this.#options.key?.({ operation, slug, args, context: context ?? {} })
+    return partition === undefined ? base : `${base}|${JSON.stringify(partition)}`
+  }
+
+  /**
+   * The request a read belongs to: its own `req` when it has a context, else (findByID's findOne)
+   * the request that claimed the document, or `'ambiguous'` when requests that differ in cache
+   * control or key partition are reading it at once.
+   */
+  #requestOf(
+    req: unknown,
+    operation: ReadMethodName,
+    slug: string,
+    id: string | undefined,
+    args: Record<string, unknown>,
+  ): RequestLike | undefined | 'ambiguous' {
+    const own = req && typeof req === 'object' ? (req as RequestLike) : undefined
+    if (own?.context !== undefined || operation !== 'findOne' || id === undefined) return own
+    const claimed = this.#contexts.requests(slug, id)
+    if (claimed.length === 0) return own
+    const take = (request: RequestLike) => {
+      this.#contexts.release(slug, id, request, true)
+      return request
+    }
+    if (claimed.length === 1) return take(claimed[0] as RequestLike)
+    const signature = (request: RequestLike) => {
+      const control: CacheControl | undefined = controlFor(request)
+      const partition = this.#options.key?.({
+        operation,
+        slug,
+        args,
+        context: request.context ?? {},
+      })
+      return JSON.stringify([control ?? null, partition ?? null])
+    }
+    const first = signature(claimed[0] as RequestLike)
+    return claimed.every((request) => signature(request) === first)
+      ? take(claimed[0] as RequestLike)
+      : 'ambiguous'
+  }
+
   /** The data path of one read, top to bottom. */
   async read(
     operation: ReadMethodName,
@@ -165,26 +274,35 @@ export class KVCache {
   ): Promise<unknown> {
     const started = Date.now()
     const slug = slugOf(target, args)
-    // 1. What the request asks for, validated on every read so that a mistake is never silent;
-    // reads inside a transaction may see uncommitted rows.
-    const control = controlFor(args.req)
     const isGlobal = target === 'global' || target === 'globalVersions'
     const ttl = (isGlobal ? this.#policies.globals : this.#policies.collections).get(slug)
-    if (ttl === undefined) return call() // internal, auth (not opted in) or turned off
+    if (ttl === undefined) {
+      // Internal, auth (not opted in) or turned off; its control is still checked, so that a
+      // mistake is as loud here as on a cached collection.
+      controlFor(args.req)
+      return call()
+    }
 
+    // 1. Whose read this is: the request's context and cache control, validated on every read so
+    // that a mistake is never silent. findByID's findOne carries no context: it comes from the
+    // request that claimed the document (see requestContext.ts).
+    const { req, ...keyArgs } = args
+    const id = this.#dependencies.itemOf(operation, target, keyArgs)
+    const request = this.#requestOf(req, operation, slug, id, keyArgs)
+    if (request === 'ambiguous') return this.#bypass(operation, slug, 'request', call)
+    const control = controlFor(request)
     if (control?.bypass) return this.#bypass(operation, slug, 'request', call)
-    if ((await transactionOf(args.req)) !== undefined) {
+    // Reads inside a transaction may see uncommitted rows.
+    if ((await transactionOf(req)) !== undefined) {
       return this.#bypass(operation, slug, 'transaction', call)
     }
 
-    // 2. The key: the arguments, and the invalidation tokens as they are *before* the database read.
-    const { req: _req, ...keyArgs } = args
-    const custom = this.#options.key?.({ operation, slug, args: keyArgs })
-    const material = custom === undefined ? stableStringify(keyArgs) : JSON.stringify(custom)
-    const id = this.#dependencies.itemOf(operation, target, keyArgs)
-    const tokens = await this.#invalidation.snapshot(
-      this.#dependencies.readTokens({ target, slug, args: keyArgs, id }),
-    )
+    // 2. The key: the arguments, a custom partition, and the invalidation tokens as they are
+    // *before* the database read.
+    const material = this.#material(operation, slug, keyArgs, request?.context)
+    const names = this.#dependencies.readTokens({ target, slug, args: keyArgs, id })
+    if (names === undefined) return this.#bypass(operation, slug, 'not-cached', call)
+    const tokens = await this.#invalidation.snapshot(names)
     if (tokens === undefined) {
       if (control?.mode === 'cache-only') {
         this.emit({ type: 'miss', ...this.#readEvent(operation, slug, '', started) })
@@ -232,13 +350,13 @@ export class KVCache {
         const stored = await this.#kvGet(storeKey, fullKey)
         if (stored) {
           settle(stored.data)
-          this.#memory.set(fullKey, stored)
+          this.#memory.set(fullKey, { data: stored.data, expiresAt: stored.expiresAt })
           this.emit({
             type: 'hit',
             tier: 'kv',
             ...this.#readEvent(operation, slug, fullKey, started),
           })
-          return JSON.parse(stored.data)
+          return stored.value
         }
         // A lookup that found nothing. A refresh made no lookup, so it is not a miss.
         this.emit({ type: 'miss', ...this.#readEvent(operation, slug, fullKey, started) })
@@ -270,10 +388,11 @@ export class KVCache {
     return kvKey(this.#options.namespace, this.#schema, kind, slug, operation, sha256(fullKey))
   }
 
+  /** An entry from KV, or `undefined`: missing, expired, another key's, or unreadable (a miss). */
   async #kvGet(storeKey: string, fullKey: string) {
     if (!this.#store.available) return undefined
     const raw = await this.#store.get(storeKey)
-    if (!raw) return undefined
+    if (typeof raw !== 'string') return undefined
     // `e1\n<expiresAt>\n<full key>\n<data>`: the full key guards against hash collisions.
     const a = raw.indexOf('\n')
     const b = raw.indexOf('\n', a + 1)
@@ -281,7 +400,13 @@ export class KVCache {
     if (a < 0 || b < 0 || c < 0 || raw.slice(0, a) !== ENTRY_VERSION) return undefined
     const expiresAt = Number(raw.slice(a + 1, b))
     if (!(expiresAt > Date.now()) || raw.slice(b + 1, c) !== fullKey) return undefined
-    return { data: raw.slice(c + 1), expiresAt }
+    const data = raw.slice(c + 1)
+    try {
+      // Parsed here so that a truncated or corrupted entry is a miss, never a thrown error.
+      return { data, expiresAt, value: JSON.parse(data) as unknown }
+    } catch {
+      return undefined
+    }
   }
 
   #fill(
@@ -308,7 +433,6 @@ export class KVCache {
 
   /** A write: pass it through, then invalidate what it changed (after commit in a transaction). */
   async write(
-    operation: string,
     spec: Extract<MethodSpec, { kind: 'write' }>,
     args: Args,
     call: Call,
@@ -323,25 +447,62 @@ export class KVCache {
       failed = true
       throw error
     } finally {
-      const target = spec.target === 'collection' && args.globalSlug ? 'global' : spec.target
-      const known = args.id ?? idFromWhere(args.where)
-      const single = operation !== 'updateMany' && operation !== 'deleteMany'
-      let ids: (number | string)[] | undefined
-      if (typeof known === 'string' || typeof known === 'number') ids = [known]
-      else if (!failed && single && idOf(result) !== undefined)
-        ids = [idOf(result) as number | string]
-      else if (!failed && Array.isArray(result)) {
-        const all = result.map(idOf)
-        if (all.every((id) => id !== undefined)) ids = all as (number | string)[]
-      }
+      // deleteVersions and updateVersion can name a global; updateJobs writes `payload-jobs`.
+      const global = spec.target === 'global' || Boolean(args.globalSlug)
       const tokens = this.#dependencies.writeTokens({
-        target,
-        slug: slugOf(target === 'global' ? 'global' : 'collection', args),
+        target: global ? 'global' : 'collection',
+        slug:
+          spec.target === 'jobs' ? 'payload-jobs' : slugOf(global ? 'global' : 'collection', args),
         deletes: spec.deletes,
         versions: spec.versions,
-        ids,
+        ids: writtenIDs(args, failed ? undefined : result),
       })
       await this.invalidateAfterCommit(tokens, transaction)
+    }
+  }
+
+  /** `invalidate(payload, targets)`: ids canonicalised as a write's are. */
+  invalidateTargets(
+    targets: readonly InvalidationTarget[],
+    transaction: TransactionID | undefined,
+  ): Promise<void> {
+    const tokens = new Set<string>()
+    for (const target of targets) {
+      if (target === 'all') tokens.add('all')
+      else if ('global' in target) tokens.add(`g:${target.global}`)
+      else {
+        const id =
+          target.id === undefined
+            ? undefined
+            : this.#dependencies.canonicalID(target.collection, target.id)
+        tokens.add(`c:${target.collection}:list`)
+        tokens.add(
+          id === undefined ? `c:${target.collection}:items` : `c:${target.collection}:id:${id}`,
+        )
+      }
+    }
+    return this.invalidateAfterCommit([...tokens], transaction)
+  }
+
+  readonly #warnedUnclassified = new Set<string>()
+
+  /**
+   * A write-shaped adapter member the classification map does not know (see `withKVCache.ts`):
+   * it may change anything, so everything is made stale after it, and it is said once in the log.
+   */
+  async unclassifiedWrite(name: string, args: Args, call: Call): Promise<unknown> {
+    if (!this.#warnedUnclassified.has(name)) {
+      this.#warnedUnclassified.add(name)
+      this.#log(
+        'warn',
+        `payload-kv-cache: payload.db.${name} is not in payload-kv-cache's map of adapter methods (a newer Payload?); it is treated as a write that may change anything, and every call makes the whole cache stale. Upgrade payload-kv-cache.`,
+      )
+    }
+    const transaction = await transactionOf(args.req)
+    try {
+      return await call()
+    } finally {
+      await this.invalidateAfterCommit(['all'], transaction)
     }
   }
 
@@ -483,6 +644,13 @@ export class KVCache {
       )
     }
     return call()
+  }
+
+  /** Payload's `init` (start, and a hot reload with a new config): re-reads the config. */
+  async init(call: Call): Promise<unknown> {
+    const result = await call()
+    this.#configure()
+    return result
   }
 
   /** Payload's `connect` (start, or a hot reload after `destroy`): resumes stopped KV writes. */

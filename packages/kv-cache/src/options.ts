@@ -64,11 +64,49 @@ const checkScopes = (scopes: unknown, name: string): void => {
   }
 }
 
+/** Every option `withKVCache` knows; anything else is a mistake, reported at once. */
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
+  'circuitCooldownMs',
+  'circuitThreshold',
+  'collections',
+  'debug',
+  'disabled',
+  'globals',
+  'key',
+  'maxEntryBytes',
+  'maxStaleMs',
+  'memory',
+  'namespace',
+  'onEvent',
+  'timeoutMs',
+  'ttl',
+  'waitUntil',
+])
+
+const unknownKeys = (value: object, known: ReadonlySet<string>, where: string): void => {
+  const unknown = Object.keys(value).filter((key) => !known.has(key))
+  if (unknown.length) {
+    throw new KVCacheConfigError(
+      `${where} has unknown option(s) ${unknown.join(', ')}; valid: ${[...known].join(', ')}`,
+    )
+  }
+}
+
+const booleanOption = (value: unknown, name: string, fallback: boolean): boolean => {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') {
+    // e.g. `disabled: process.env.CACHE_OFF` is the string 'false', which would turn the cache off.
+    throw new KVCacheConfigError(`${name} must be true or false, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
 /** Validates what can be checked before Payload exists. Throws `KVCacheConfigError`. */
 export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions => {
-  if (typeof options !== 'object' || options === null) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new KVCacheConfigError('options must be an object')
   }
+  unknownKeys(options, OPTION_NAMES, 'options')
   const namespace = options.namespace ?? 'payload'
   if (typeof namespace !== 'string' || !/^[\w.-]{1,64}$/.test(namespace)) {
     throw new KVCacheConfigError(
@@ -80,6 +118,10 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
   const memory = options.memory ?? {}
   let memoryMaxBytes = 0
   if (memory !== false) {
+    if (typeof memory !== 'object' || memory === null || Array.isArray(memory)) {
+      throw new KVCacheConfigError('memory must be false or { maxBytes }')
+    }
+    unknownKeys(memory, new Set(['maxBytes']), 'memory')
     memoryMaxBytes =
       memory.maxBytes === undefined
         ? 8 * 1024 * 1024
@@ -100,8 +142,8 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
         ? 5
         : positiveInteger(options.circuitThreshold, 'circuitThreshold', 'failures'),
     collections: options.collections,
-    debug: options.debug ?? false,
-    disabled: options.disabled ?? false,
+    debug: booleanOption(options.debug, 'debug', false),
+    disabled: booleanOption(options.disabled, 'disabled', false),
     globals: options.globals,
     key: options.key,
     maxEntryBytes:

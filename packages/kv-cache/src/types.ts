@@ -24,6 +24,11 @@ export type KeyInput = {
   slug: string
   /** The adapter arguments without `req`. */
   args: Record<string, unknown>
+  /**
+   * The request's `context` (`req.context`, or the Local API's `context` option), also for
+   * `findByID`, whose adapter call carries none. `{}` for reads made without a request.
+   */
+  context: Record<string, unknown>
 }
 
 export type KVCacheOptions = {
@@ -40,9 +45,11 @@ export type KVCacheOptions = {
   /** Prefix of every key, so that two apps can share one KV namespace. Default `'payload'`. */
   namespace?: string
   /**
-   * Custom key material for a read. Return a string to replace the default (a canonical form of
-   * every argument but `req`), or `undefined` to keep it. The result stays scoped to the read's
-   * collection or global, operation and invalidation state, so invalidation still reaches it.
+   * A partition of the cache for a read, e.g. by tenant or preview flag from the request's
+   * `context`: reads that return different strings never share an entry. It is added to the
+   * default key (every argument but `req`), never replaces it, so it can only split entries,
+   * never merge different queries; and invalidation still reaches every partition. Return
+   * `undefined` for no partition. Default: none.
    */
   key?: (input: KeyInput) => string | undefined
   /** The in-isolate memory tier: `false` turns it off. Default `{ maxBytes: 8 MiB }`. */

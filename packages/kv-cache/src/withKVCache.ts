@@ -1,5 +1,5 @@
 import type { BaseDatabaseAdapter, DatabaseAdapterObj, Payload } from 'payload'
-import { KVCache } from './cache.js'
+import { type AdapterInfo, KVCache } from './cache.js'
 import { KVCacheConfigError } from './errors.js'
 import { isKVNamespace } from './kvStore.js'
 import { methodSpec, type ReadMethodName } from './methods.js'
@@ -14,6 +14,15 @@ export const cacheOf = (payload: Pick<Payload, 'db'> | object): KVCache | undefi
 
 type AnyFunction = (...args: unknown[]) => unknown
 
+/** Adapter helpers named like writes that change no stored document. */
+const NOT_WRITES = new Set(['createDatabase', 'createExtensions', 'createJSONQuery'])
+
+const isWriteShaped = (name: string): boolean =>
+  !NOT_WRITES.has(name) &&
+  /^(bulk|clear|copy|create|decrement|delete|drop|increment|insert|move|patch|purge|put|remove|replace|restore|save|set|trash|truncate|update|upsert|write)/.test(
+    name,
+  )
+
 /**
  * One object, one state: a Proxy over the adapter that replaces only the classified methods.
  * Everything else (`drizzle`, `tables`, `sessions`, assignments such as `migrationDir = ...`,
@@ -24,8 +33,15 @@ const wrapAdapter = <T extends BaseDatabaseAdapter>(adapter: T, cache: KVCache):
   const wrappers = new Map<PropertyKey, { original: AnyFunction; wrapper: AnyFunction }>()
   const wrap = (name: string, original: AnyFunction): AnyFunction | undefined => {
     const spec = methodSpec(name)
-    if (!spec) return undefined
     const call = (args: unknown[]) => () => Promise.resolve(original.apply(adapter, args))
+    if (!spec) {
+      // A member the map does not know, called from outside the adapter (its own methods call
+      // each other on the unwrapped object). Named like a write, it may be one a newer Payload
+      // added: it flushes everything rather than leave stale entries behind.
+      if (!isWriteShaped(name)) return undefined
+      return (...args) =>
+        cache.unclassifiedWrite(name, (args[0] ?? {}) as Record<string, unknown>, call(args))
+    }
     switch (spec.kind) {
       case 'read':
         return (...args) =>
@@ -37,7 +53,7 @@ const wrapAdapter = <T extends BaseDatabaseAdapter>(adapter: T, cache: KVCache):
           )
       case 'write':
         return (...args) =>
-          cache.write(name, spec, (args[0] ?? {}) as Record<string, unknown>, call(args))
+          cache.write(spec, (args[0] ?? {}) as Record<string, unknown>, call(args))
       case 'transaction':
         if (name === 'commitTransaction') return (...args) => cache.commit(args[0], call(args))
         if (name === 'rollbackTransaction') return (...args) => cache.rollback(args[0], call(args))
@@ -47,6 +63,7 @@ const wrapAdapter = <T extends BaseDatabaseAdapter>(adapter: T, cache: KVCache):
       case 'lifecycle':
         if (name === 'destroy') return (...args) => cache.destroy(call(args))
         if (name === 'connect') return (...args) => cache.connect(call(args))
+        if (name === 'init') return (...args) => cache.init(call(args))
         return undefined
       default:
         return undefined
@@ -102,7 +119,7 @@ export const withKVCache = <T extends DatabaseAdapterObj>(
   wrapped.init = ({ payload }: { payload: Payload }) => {
     const inner = adapter.init({ payload })
     if (resolved.disabled) return inner
-    const cache = new KVCache(payload, kv, resolved)
+    const cache = new KVCache(payload, kv, resolved, inner as AdapterInfo)
     const proxy = wrapAdapter(inner as BaseDatabaseAdapter, cache)
     caches.set(payload, cache)
     caches.set(proxy, cache)

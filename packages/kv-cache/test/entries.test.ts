@@ -15,9 +15,9 @@ describe('entries (sqlite)', () => {
         ttl: 600,
         collections: { authors: { ttl: 1 } },
         maxEntryBytes: 2_000,
-        key: ({ operation, slug, args }) =>
-          slug === 'pages' && operation === 'find'
-            ? `pages-by-limit-${String(args.limit)}`
+        key: ({ operation, slug, context }) =>
+          slug === 'pages' && operation === 'find' && typeof context.tenant === 'string'
+            ? `tenant-${context.tenant}`
             : undefined,
       },
       6,
@@ -57,20 +57,36 @@ describe('entries (sqlite)', () => {
     expect(stats?.hits.memory).toBe(0)
   })
 
-  it('uses a custom key within the collection’s scope, so invalidation still reaches it', async () => {
-    const sorted = (sort: string) =>
-      pair.cached.find({ collection: 'pages', limit: 3, sort, depth: 0 })
-    const first = await sorted('title')
-    // The custom key ignores `sort`: the user chose to share one entry between both sorts.
-    expect(await sorted('-title')).toEqual(first)
+  it('partitions entries by the custom key, and invalidation still reaches every partition', async () => {
+    const pages = (tenant?: string) =>
+      pair.cached.find({
+        collection: 'pages',
+        limit: 3,
+        sort: 'title',
+        depth: 0,
+        ...(tenant ? { context: { tenant } } : {}),
+      })
+    resetCacheStats(pair.cached)
+    const first = await pages('a')
+    expect(await pages('a')).toEqual(first)
+    expect(await pages('b')).toEqual(first)
+    expect(await pages()).toEqual(first)
+    // One entry per partition: the same query of another tenant is not served tenant a's entry.
+    const stats = () => getCacheStats(pair.cached).reads.pages?.find
+    expect(stats()?.misses).toBe(3)
+    expect(stats()?.hits.memory).toBe(1)
     await pair.cached.update({
       collection: 'pages',
       id: first.docs[0]?.id as number,
-      data: { title: 'Renamed page' },
+      data: { title: 'A renamed page' },
     })
-    const after = await sorted('-title')
-    expect(after.docs.map((d) => d.title)).toContain('Renamed page')
-    expect(after).not.toEqual(first)
+    for (const tenant of ['a', 'b', undefined]) {
+      const after = await pages(tenant)
+      expect(
+        after.docs.map((d) => d.title),
+        String(tenant),
+      ).toContain('A renamed page')
+    }
   })
 
   it('keys entries by the schema, so a deploy that adds a field reads none of the old ones', async () => {

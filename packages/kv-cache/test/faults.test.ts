@@ -77,6 +77,34 @@ describe('when KV fails (sqlite)', () => {
     }
   })
 
+  it('answers like the database when a KV entry is corrupt, and replaces it', async () => {
+    // Fill KV through the cached instance, then damage every entry (not the tokens).
+    await reads(pair.cached)
+    await settled(pair.cached)
+    const { keys } = await pair.kv.list({ prefix: 'payload:' })
+    const entries = keys.filter((key) => !key.name.includes(':_t:'))
+    expect(entries.length).toBeGreaterThan(0)
+    // Cut short, as a value cut off in transit would be: the header intact, the JSON not.
+    const damaged = new Map<string, string>()
+    for (const key of entries) {
+      const raw = (await pair.kv.get(key.name)) as string
+      damaged.set(key.name, raw.slice(0, -3))
+      await pair.kv.put(key.name, raw.slice(0, -3))
+    }
+    // `broken` is a fresh isolate (empty memory tier) on the same KV, with KV working.
+    resetCacheStats(broken.payload)
+    expect(await reads(broken.payload)).toEqual(await reads(pair.plain))
+    const stats = getCacheStats(broken.payload).total
+    expect(stats.hits.kv).toBe(0)
+    expect(stats.misses).toBeGreaterThan(0)
+    await settled(broken.payload)
+    // The misses stored good entries over the damaged ones they looked up.
+    const now = await Promise.all(
+      [...damaged].map(async ([name, bad]) => (await pair.kv.get(name)) !== bad),
+    )
+    expect(now.filter(Boolean).length).toBeGreaterThan(0)
+  })
+
   it('skips KV after repeated failures, then probes it and resumes', async () => {
     plan.fail = true
     await reads(broken.payload)

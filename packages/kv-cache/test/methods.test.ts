@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import type { BaseDatabaseAdapter, DatabaseAdapterObj } from 'payload'
+import { describe, expect, it, vi } from 'vitest'
+import { withKVCache } from '../src/index.js'
 import { adapterMethods } from '../src/methods.js'
+import { startPayload } from './fixtures/payload.js'
 
 /** The members of `BaseDatabaseAdapter` as the installed Payload declares them. */
 const installedAdapterMembers = (): string[] => {
@@ -73,5 +76,58 @@ describe('the classification map', () => {
         'upsert',
       ].sort(),
     )
+  })
+})
+
+/**
+ * A method a newer Payload adds to its adapters, standing in for one the map cannot know yet: it
+ * writes with SQL of its own, as an adapter method may.
+ */
+type SqliteAdapter = {
+  drizzle: { $client: { execute(query: { sql: string; args: unknown[] }): Promise<unknown> } }
+}
+type WithNewMethod = BaseDatabaseAdapter & {
+  updatePostsSlug(args: { slug: string }): Promise<unknown>
+}
+const withNewMethod = (factory: DatabaseAdapterObj): DatabaseAdapterObj => ({
+  ...factory,
+  init: (args) => {
+    const adapter = factory.init(args) as WithNewMethod
+    // Straight to SQL, as an adapter's own method may: no classified method sees the write.
+    adapter.updatePostsSlug = ({ slug }) =>
+      (adapter as unknown as SqliteAdapter).drizzle.$client.execute({
+        sql: 'UPDATE posts SET slug = ?',
+        args: [slug],
+      })
+    return adapter
+  },
+})
+
+describe('an adapter member the map does not know', () => {
+  it('is treated as a write that may change anything when it is named like one', async () => {
+    const app = await startPayload({
+      kind: 'sqlite',
+      wrap: (factory, kv) => withKVCache(withNewMethod(factory), kv),
+    })
+    try {
+      const { payload } = app
+      await payload.create({ collection: 'posts', data: { title: 'One', slug: 'before' } })
+      const slugs = async () =>
+        (await payload.find({ collection: 'posts', depth: 0 })).docs.map((post) => post.slug)
+      expect(await slugs()).toEqual(['before'])
+      expect(await slugs()).toEqual(['before'])
+      const warn = vi.spyOn(payload.logger, 'warn')
+      const db = payload.db as unknown as WithNewMethod
+      await db.updatePostsSlug({ slug: 'after' })
+      expect(await slugs()).toEqual(['after'])
+      await db.updatePostsSlug({ slug: 'again' })
+      expect(await slugs()).toEqual(['again'])
+      const warnings = warn.mock.calls.filter(([message]) =>
+        String(message).includes('payload.db.updatePostsSlug'),
+      )
+      expect(warnings).toHaveLength(1)
+    } finally {
+      await app.cleanup()
+    }
   })
 })

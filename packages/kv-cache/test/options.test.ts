@@ -30,6 +30,11 @@ describe('options', () => {
     [{ namespace: 'has space' }, /namespace must be/],
     [{ memory: { maxBytes: -5 } }, /memory\.maxBytes/],
     [{ timeoutMs: 0 }, /timeoutMs/],
+    [{ tll: 60 }, /options has unknown option\(s\) tll; valid: .*ttl/],
+    [{ memory: { maxBytes: 1024, max: 5 } }, /memory has unknown option\(s\) max/],
+    [{ memory: 'off' }, /memory must be false or \{ maxBytes \}/],
+    [{ disabled: 'false' }, /disabled must be true or false, got "false"/],
+    [{ debug: 1 }, /debug must be true or false, got 1/],
   ])('rejects %j at config time', (options, message) => {
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(message)
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(KVCacheConfigError)

@@ -33,10 +33,13 @@ const memoryAdapter = (rows: Map<number, Doc>, calls: { reads: number }): Databa
     }) as unknown as BaseDatabaseAdapter,
 })
 
+const title = { name: 'title', type: 'text' }
+
 const fakePayload = (): Payload =>
   ({
     config: {
-      collections: [{ slug: 'posts', fields: [{ name: 'title', type: 'text' }] }],
+      // Shaped as Payload's sanitized config: the cache reads the flattened fields.
+      collections: [{ slug: 'posts', fields: [title], flattenedFields: [title] }],
       globals: [],
     },
     logger: { info() {}, warn() {}, error() {} },
