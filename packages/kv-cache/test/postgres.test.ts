@@ -1,5 +1,10 @@
 import { describe } from 'vitest'
 import { hasPostgres } from './fixtures/databases.js'
 import { cacheSuite } from './suites/cacheSuite.js'
+import { dependencyScenarios } from './suites/dependencyScenarios.js'
 
-describe.skipIf(!hasPostgres())('PostgreSQL (DATABASE_URL)', () => cacheSuite('postgres'))
+describe.skipIf(!hasPostgres())('PostgreSQL (DATABASE_URL)', () => {
+  cacheSuite('postgres')
+  dependencyScenarios('postgres')
+  dependencyScenarios('postgres', 'uuid')
+})
