@@ -1,0 +1,183 @@
+// Usage: npx -y pnpm@10.34.9 exec node scripts/with-postgres.mjs node scripts/mutations.mjs [word...]
+//
+// The mutation check of the query grammar fuzzer (packages/kv-cache/test/suites/fuzz.ts): for each
+// family of stale reads the dependency resolution prevents, it takes the fix out of the source,
+// runs the fuzzer, and reports whether the fuzzer went red (it must), then restores the source.
+// Run it from a clean working tree; it restores every file it touched, also on Ctrl-C.
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = join(import.meta.dirname, '..')
+const src = (file) => join(root, 'packages/kv-cache/src', file)
+
+// Without this, a construct the walker does not understand still depends on everything reachable
+// (fail closed), so taking out one construct's handling would not make a read stale: the old,
+// fail-open behaviour is restored alongside the mutations marked `failOpen`.
+const failOpen = {
+  file: 'dependencies.ts',
+  from: 'const crossed = walk.unknown ? this.schema.reachable(scope.kind, scope.slug) : walk.crossed',
+  to: 'const crossed = walk.crossed',
+}
+
+const families = [
+  {
+    // On its own, expected to stay green: every construct Payload accepts is placed precisely,
+    // so nothing falls back. It is what makes each construct below safe to get wrong.
+    name: 'fail closed, alone (expected: not caught)',
+    expectMissed: true,
+    edits: [failOpen],
+  },
+  {
+    name: 'and / or in any letter case',
+    failOpen: true,
+    edits: [
+      {
+        file: 'queryPaths.ts',
+        from: "return lower === 'and' || lower === 'or'",
+        to: "return key === 'and' || key === 'or'",
+      },
+    ],
+  },
+  {
+    name: '__ as a path separator in where and sort',
+    failOpen: true,
+    edits: [
+      {
+        file: 'queryPaths.ts',
+        from: "const path = key.replace(/__/g, '.')",
+        to: 'const path = key',
+      },
+      {
+        file: 'queryPaths.ts',
+        from: "this.path(fields, path.replace(/__/g, '.'), walk)",
+        to: 'this.path(fields, path, walk)',
+      },
+    ],
+  },
+  {
+    name: 'a nested where under contains (relationships and joins)',
+    failOpen: true,
+    edits: [
+      {
+        file: 'queryPaths.ts',
+        from: "if (operator === 'contains' && isNestedRelationshipQuery(operand)) {",
+        to: 'if (false) {',
+      },
+    ],
+  },
+  {
+    name: 'deletes along a path: references of every collection walked through',
+    edits: [{ file: 'dependencies.ts', from: '      onPath.add(next)\n', to: '' }],
+  },
+  {
+    name: "join queries: the join's where and sort, configured and requested",
+    edits: [
+      {
+        file: 'queryPaths.ts',
+        from: '          this.where(fields, join.field.where, inner)\n',
+        to: '',
+      },
+      {
+        file: 'queryPaths.ts',
+        from: '          this.where(fields, query.where, inner)\n          this.sort(fields, query.sort, inner)\n',
+        to: '',
+      },
+    ],
+  },
+  {
+    name: 'canonical ids (number ids)',
+    edits: [
+      {
+        file: 'ids.ts',
+        from: "  if (typeof id !== 'string' && typeof id !== 'number') return undefined\n",
+        to: "  if (typeof id !== 'string' && typeof id !== 'number') return undefined\n  return String(id)\n",
+      },
+    ],
+  },
+  {
+    name: 'canonical ids (uuid on PostgreSQL)',
+    postgres: 'uuid',
+    edits: [
+      {
+        file: 'ids.ts',
+        from: "      return typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : undefined",
+        to: "      return typeof id === 'string' && UUID.test(id) ? id : undefined",
+      },
+    ],
+  },
+]
+
+const seeds = (process.env.MUTATION_SEEDS ?? '1,2,3').split(',').map(Number)
+const steps = process.env.MUTATION_STEPS ?? '300'
+const only = process.argv.slice(2)
+
+const originals = new Map()
+const restore = () => {
+  for (const [path, text] of originals) writeFileSync(path, text)
+  originals.clear()
+}
+process.on('SIGINT', () => {
+  restore()
+  process.exit(130)
+})
+
+const apply = ({ file, from, to }) => {
+  const path = src(file)
+  const text = readFileSync(path, 'utf8')
+  if (!originals.has(path)) originals.set(path, text)
+  if (!text.includes(from)) throw new Error(`mutation target not found in ${file}: ${from}`)
+  writeFileSync(path, text.replace(from, to))
+}
+
+const fuzz = (seed, postgres) => {
+  const filter = postgres === 'uuid' ? 'postgres \\(uuid' : 'on sqlite'
+  const result = spawnSync(
+    join(root, 'node_modules/.bin/vitest'),
+    ['run', '--project', 'node', 'packages/kv-cache/test/fuzz.test.ts', '-t', filter],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, FUZZ_SEED: String(seed), FUZZ_STEPS: steps },
+    },
+  )
+  const out = `${result.stdout}${result.stderr}`.replace(
+    new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
+    '',
+  )
+  const failure = /AssertionError: (seed \d+, step \d+[^\n]*)\n\s*query: ([^\n]*)/.exec(out)
+  const passed = /Tests +1 passed/.test(out)
+  return { passed, failure: failure ? `${failure[1]} | ${failure[2].slice(0, 160)}` : undefined }
+}
+
+let missed = 0
+try {
+  for (const family of families) {
+    if (only.length && !only.some((word) => family.name.includes(word))) continue
+    if (family.postgres && !process.env.DATABASE_URL) {
+      console.log(
+        `- ${family.name}: skipped (needs PostgreSQL: run under scripts/with-postgres.mjs)`,
+      )
+      continue
+    }
+    for (const edit of [...family.edits, ...(family.failOpen ? [failOpen] : [])]) apply(edit)
+    let caught
+    for (const seed of seeds) {
+      const run = fuzz(seed, family.postgres)
+      if (!run.passed) {
+        caught = run.failure ?? `seed ${seed}: red, see vitest's output`
+        break
+      }
+    }
+    restore()
+    if (caught) console.log(`✓ ${family.name}: caught — ${caught}`)
+    else if (family.expectMissed) console.log(`- ${family.name}: not caught, as expected`)
+    else {
+      missed++
+      console.log(`✗ ${family.name}: NOT caught with seeds ${seeds.join(', ')} × ${steps} steps`)
+    }
+  }
+} finally {
+  restore()
+}
+process.exit(missed ? 1 : 0)
