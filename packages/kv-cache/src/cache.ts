@@ -292,6 +292,10 @@ export class KVCache {
     if (request === 'ambiguous') return this.#bypass(operation, slug, 'request', call)
     const control = controlFor(request)
     if (control?.bypass) return this.#bypass(operation, slug, 'request', call)
+    // A logged-in user's next request may land on an isolate whose tokens predate their write.
+    if (this.#options.authenticatedReads === 'database' && request?.user) {
+      return this.#bypass(operation, slug, 'authenticated', call)
+    }
     // Reads inside a transaction may see uncommitted rows.
     if ((await transactionOf(req)) !== undefined) {
       return this.#bypass(operation, slug, 'transaction', call)

@@ -21,6 +21,7 @@ export const internalSlugs: ReadonlySet<string> = new Set([
 export type ResolvedOptions = Required<
   Pick<
     KVCacheOptions,
+    | 'authenticatedReads'
     | 'circuitCooldownMs'
     | 'circuitThreshold'
     | 'debug'
@@ -66,6 +67,7 @@ const checkScopes = (scopes: unknown, name: string): void => {
 
 /** Every option `withKVCache` knows; anything else is a mistake, reported at once. */
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
+  'authenticatedReads',
   'circuitCooldownMs',
   'circuitThreshold',
   'collections',
@@ -132,7 +134,14 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
       throw new KVCacheConfigError(`${fn} must be a function`)
     }
   }
+  const authenticatedReads = options.authenticatedReads ?? 'database'
+  if (authenticatedReads !== 'database' && authenticatedReads !== 'cache') {
+    throw new KVCacheConfigError(
+      `authenticatedReads must be 'database' or 'cache', got ${JSON.stringify(authenticatedReads)}`,
+    )
+  }
   return {
+    authenticatedReads,
     circuitCooldownMs:
       options.circuitCooldownMs === undefined
         ? 30_000

@@ -14,7 +14,7 @@
  * key), any of them will do, and the findOne takes one claim away; when they differ, the read
  * cannot tell whose it is and bypasses the cache: it reads the database and stores nothing.
  */
-export type RequestLike = { context?: Record<string, unknown> }
+export type RequestLike = { context?: Record<string, unknown>; user?: unknown }
 
 type Claim = { req: RequestLike; expires: number }
 

@@ -52,6 +52,15 @@ export type KVCacheOptions = {
    * `undefined` for no partition. Default: none.
    */
   key?: (input: KeyInput) => string | undefined
+  /**
+   * Reads made for a logged-in user (`req.user` set: the admin panel, REST and GraphQL with a
+   * session or API key, the Local API with `user`). `'database'` reads them from the database, so
+   * an editor sees their own edit on the very next request whichever isolate serves it, while
+   * anonymous traffic stays cached. `'cache'` caches them too: entries are keyed by the query,
+   * access-control `where`s included, so no user is served another's results, but a request on
+   * another isolate may lag a write by the cross-isolate bound. Default `'database'`.
+   */
+  authenticatedReads?: 'cache' | 'database'
   /** The in-isolate memory tier: `false` turns it off. Default `{ maxBytes: 8 MiB }`. */
   memory?: false | { maxBytes?: number }
   /** Largest serialized result stored, in bytes; bigger results are not cached. Default 1 MiB. */
@@ -103,6 +112,7 @@ export type BypassReason =
   | 'not-cached'
   | 'transaction'
   | 'request'
+  | 'authenticated'
   | 'kv-unavailable'
   | 'invalidation-unknown'
 

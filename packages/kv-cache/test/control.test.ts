@@ -52,7 +52,13 @@ describe('per-request cache control on sqlite', () => {
   let auth: Record<string, string>
 
   beforeAll(async () => {
-    pair = await startControlPair('sqlite', { plugins: [controlFromHeader], posts: 20 })
+    // The REST tests read as a logged-in admin; these tests are about the cache's control, so
+    // authenticated reads use the cache here (by default they read the database: editors.test.ts).
+    pair = await startControlPair('sqlite', {
+      plugins: [controlFromHeader],
+      posts: 20,
+      options: { authenticatedReads: 'cache' },
+    })
     cached = pair.cached
     plain = pair.plain
     const login = await pair.rest.json<{ token: string }>('/users/login', {

@@ -34,6 +34,7 @@ describe('options', () => {
     [{ memory: { maxBytes: 1024, max: 5 } }, /memory has unknown option\(s\) max/],
     [{ memory: 'off' }, /memory must be false or \{ maxBytes \}/],
     [{ disabled: 'false' }, /disabled must be true or false, got "false"/],
+    [{ authenticatedReads: true }, /authenticatedReads must be 'database' or 'cache', got true/],
     [{ debug: 1 }, /debug must be true or false, got 1/],
   ])('rejects %j at config time', (options, message) => {
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(message)
