@@ -15,6 +15,7 @@ import { renderReport } from './report.js'
 import { type InvalidationPoint, invalidation } from './sections/invalidation.js'
 import { type MemoryPoint, memoryTier } from './sections/memoryTier.js'
 import { type Overhead, overhead } from './sections/overhead.js'
+import { type ProductionPoint, production } from './sections/production.js'
 import {
   type ReadsFromNode,
   type ReadsInWorkerd,
@@ -47,6 +48,7 @@ export type Results = {
   overhead?: Overhead
   invalidation?: InvalidationPoint[]
   memory?: { points: MemoryPoint[]; distinctQueriesRead: number; bestPossibleHitRate: number }
+  production?: ProductionPoint[]
   targets: Target[]
   notes: string[]
 }
@@ -190,6 +192,12 @@ async function main() {
       log('invalidation cost...')
       results.invalidation = await invalidation(config, workerd, log)
     }
+    if (config.sections.includes('production')) {
+      log('production model inside workerd...')
+      const dir = join(here, '..', 'results')
+      await mkdir(dir, { recursive: true })
+      results.production = (await production(workerd, config.posts, dir, log)).points
+    }
     if (config.sections.includes('memory')) {
       log('memory tier...')
       results.memory = await memoryTier(config, sqlite, log)
@@ -206,9 +214,12 @@ async function main() {
   process.stdout.write(`\n${report}\nfinished in ${results.durationSeconds} s\n`)
   const dir = join(here, '..', 'results')
   await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`)
-  await writeFile(join(dir, 'latest.md'), report)
-  log(`wrote ${join(dir, 'latest.json')} and latest.md`)
+  // A run of the production model alone leaves the other sections' results as they were.
+  if (config.sections.some((section) => section !== 'production')) {
+    await writeFile(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`)
+    await writeFile(join(dir, 'latest.md'), report)
+    log(`wrote ${join(dir, 'latest.json')} and latest.md`)
+  }
 }
 
 main().then(

@@ -10,6 +10,7 @@
  * - `/seed { posts }`: seeds the database through Payload's local API, here in workerd.
  * - `/reads { minOps, minMs }`: one round of every read scenario; the mean milliseconds per operation.
  * - `/invalidation { entries, run, putConcurrency }`: one invalidation measurement (see `invalidationRun.ts`).
+ * - `/production { design, requestsPerIsolate, ... }`: one run of the production model (see `production.ts`).
  *
  * workerd's clock has 1 ms resolution, so operations are timed in batches of at least `minOps`
  * operations lasting at least `minMs`, never one by one: there is a mean per batch, no percentile.
@@ -27,6 +28,7 @@ import { seed } from '../../../kv-cache/test/fixtures/seed.js'
 import { type CountingKV, countingKV } from '../kvDoubles.js'
 import { adapterFindOne, adapterPageFind, pageFind, rawPageSQL } from '../queries.js'
 import { invalidationRun, NAMESPACE } from './invalidationRun.js'
+import { type ProductionRequest, production } from './production.js'
 
 type Env = { D1: D1Database; CACHE: KVNamespace }
 
@@ -213,6 +215,8 @@ export default {
           const { minOps, minMs } = body as { minOps: number; minMs: number }
           return Response.json(await reads(env, minOps, minMs))
         }
+        case '/production':
+          return Response.json(await production(env, body as ProductionRequest))
         case '/invalidation':
           return Response.json(
             await invalidation(
