@@ -1,4 +1,4 @@
-import type { KVNamespace } from '@cloudflare/workers-types'
+import type { KVNamespace } from './kvNamespace.js'
 import type { ReadMethodName } from './methods.js'
 
 export type { KVNamespace }
