@@ -12,6 +12,7 @@ export {
   settled,
 } from './manage.js'
 export { adapterMethods, type MethodKind, type MethodSpec } from './methods.js'
+export { internalSlugs } from './options.js'
 export type { CacheStats, ReadStats } from './stats.js'
 export type {
   BypassReason,
