@@ -15,8 +15,8 @@
 //    plugin, and checks a hit, an invalidation and the plugin's stats endpoint over Payload's REST
 //    handler.
 //
-// Each --payload version runs in its own project (default: the payload devDependency of
-// packages/kv-cache, the version the README names). Needs Node 22 and the npm registry; run it
+// Each --payload version runs in its own project (default: the oldest version of the peer range
+// and the payload devDependency of packages/kv-cache, the versions the README names). Needs Node 22 and the npm registry; run it
 // through pnpm (`npx -y pnpm@10.34.9 consumer`) so node_modules/.bin/node is first on PATH.
 import { spawnSync } from 'node:child_process'
 import {
@@ -39,7 +39,15 @@ const keep = args.includes('--keep')
 const readJSON = (path) => JSON.parse(readFileSync(path, 'utf8'))
 const core = readJSON(join(root, 'packages/kv-cache/package.json'))
 const versions = args.flatMap((arg, i) => (args[i - 1] === '--payload' ? [arg] : []))
-if (!versions.length) versions.push(core.devDependencies.payload)
+if (!versions.length) {
+  // The oldest Payload the peer range admits (`^3.90.1` → 3.90.1) and the newest we develop on.
+  const oldest = /^\^(\d+\.\d+\.\d+)$/.exec(core.peerDependencies.payload)?.[1]
+  if (!oldest)
+    throw new Error(
+      `cannot read the oldest version of the peer range ${core.peerDependencies.payload}`,
+    )
+  versions.push(...new Set([oldest, core.devDependencies.payload]))
+}
 
 // npm's shebang finds `node` on PATH: put the Node running this script (22) first.
 const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` }
@@ -245,7 +253,8 @@ const fail = (message: string): never => {
   throw new Error(message)
 }
 
-const payload = await getPayload({ config, key: 'consumer' })
+// The default instance key: older Payloads' handleEndpoints take no key and look that one up.
+const payload = await getPayload({ config })
 try {
   const post = await payload.create({ collection: 'posts', data: { title: 'first' } })
   await payload.find({ collection: 'posts' })
@@ -278,7 +287,6 @@ try {
   const stats = (headers: Record<string, string>) =>
     handleEndpoints({
       config,
-      payloadInstanceCacheKey: 'consumer',
       request: new Request('http://localhost:3000/api/kv-cache/stats', { headers }),
     })
   const anonymous = await stats({})
