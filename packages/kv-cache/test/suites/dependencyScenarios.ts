@@ -210,19 +210,29 @@ export const dependencyScenarios = (kind: DatabaseKind, idType?: 'uuid') => {
       await staysFresh(anonymous, () => update('teams', w.A, { name: HIDDEN_TEAM }))
     })
 
-    it('a path into an internal collection (payload-kv), when Payload’s KV deletes the entry', async () => {
-      const key = `flag-${kind}-${idType ?? 'number'}`
-      await cached.kv.set(key, { on: true })
-      const stored = await plain.find({
-        collection: 'payload-kv',
-        where: { key: { equals: key } },
-        depth: 0,
-      } as never)
-      await create('flags', { name: key, entry: stored.docs[0]?.id })
-      const flags = (p: Payload) =>
-        p.find({ collection: 'flags', where: { 'entry.key': { equals: key } }, depth: 0 } as never)
-      await staysFresh(flags, () => cached.kv.delete(key))
-    })
+    // With @payloadcms/db-d1-sqlite 3.87.1 under Payload 3.90, `payload.kv.set` stores nothing
+    // (a plain Payload's `kv.get` right after it is null): there is no entry to depend on.
+    it.skipIf(kind === 'd1')(
+      'a path into an internal collection (payload-kv), when Payload’s KV deletes the entry',
+      async () => {
+        const key = `flag-${kind}-${idType ?? 'number'}`
+        await cached.kv.set(key, { on: true })
+        const stored = await plain.find({
+          collection: 'payload-kv',
+          where: { key: { equals: key } },
+          depth: 0,
+        } as never)
+        expect(stored.docs, 'Payload’s KV stores its entry in payload-kv').toHaveLength(1)
+        await create('flags', { name: key, entry: stored.docs[0]?.id })
+        const flags = (p: Payload) =>
+          p.find({
+            collection: 'flags',
+            where: { 'entry.key': { equals: key } },
+            depth: 0,
+          } as never)
+        await staysFresh(flags, () => cached.kv.delete(key))
+      },
+    )
 
     it('a by-ID read spelled another way than the write', async () => {
       const w = await world('ids')
