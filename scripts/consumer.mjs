@@ -92,6 +92,11 @@ const check = (ok, message) => {
 // 1. Pack and inspect the tarballs
 
 const work = mkdtempSync(join(tmpdir(), 'payload-kv-cache-consumer-'))
+// Also when a step throws (an npm install that fails): never leave the projects behind.
+process.on('exit', () => {
+  if (keep) console.log(`::: consumer: kept ${work}`)
+  else rmSync(work, { recursive: true, force: true })
+})
 const packs = join(work, 'packs')
 mkdirSync(packs)
 
@@ -457,8 +462,6 @@ const total = timings.reduce((sum, [, seconds]) => sum + seconds, 0)
 console.log('::: consumer: timings')
 for (const [name, seconds] of timings) console.log(`  ${seconds.toFixed(1).padStart(6)} s  ${name}`)
 console.log(`  ${total.toFixed(1).padStart(6)} s  total`)
-if (keep) console.log(`::: consumer: kept ${work}`)
-else rmSync(work, { recursive: true, force: true })
 if (failures.length) {
   console.error(`::: consumer: ${failures.length} check(s) failed`)
   process.exit(1)
