@@ -1,10 +1,14 @@
 // `pnpm start`: Payload on local D1 and KV (workerd through wrangler's platform proxy), seeded if
 // empty, serving Payload's REST API on http://127.0.0.1:3000/api. `--once` exits after the checks.
 import { getPayload } from 'payload'
-import { generateContent, showAndServe } from 'payload-kv-cache-example-shared'
+import { generateContent, runInOwnSession, showAndServe } from 'payload-kv-cache-example-shared'
 import { getCloudflareContext } from './cloudflare.js'
 import { createConfig } from './config.js'
 import { seedD1 } from './seed/seedD1.js'
+
+// Out of the terminal's process group, so Ctrl-C cannot stop the local workerd before the
+// shutdown below has awaited the cache's background KV writes.
+await runInOwnSession()
 
 const port = Number(process.env.PORT ?? 3000)
 const once = process.argv.includes('--once')

@@ -1,7 +1,8 @@
 import { type PostgresAdapter, postgresAdapter } from '@payloadcms/db-postgres'
 import { buildConfig, type Payload, type SanitizedConfig } from 'payload'
-import { getCacheStats, type KVCacheOptions, withKVCache } from 'payload-kv-cache'
+import { type KVCacheOptions, withKVCache } from 'payload-kv-cache'
 import { appConfig } from 'payload-kv-cache-example-shared'
+import { kvCacheInvalidation } from 'payload-kv-cache-hooks'
 import type { CloudflareContext } from './cloudflare.js'
 
 export type ExampleConfigOptions = Pick<CloudflareContext, 'env' | 'waitUntil'> & {
@@ -33,14 +34,19 @@ export const createConfig = ({
             waitUntil,
             ...cache,
           }),
-    endpoints: [
-      {
-        // GET /api/cache-stats: hits by tier, misses, KV operations, invalidations of this isolate.
-        path: '/cache-stats',
-        method: 'get',
-        handler: (req) => Response.json(cache === false ? null : getCacheStats(req.payload)),
-      },
-    ],
+    // Invalidation policy and the admin endpoints, as a real app would add them:
+    // GET /api/kv-cache/stats and POST /api/kv-cache/purge, for logged-in users of `users`.
+    plugins:
+      cache === false
+        ? []
+        : [
+            kvCacheInvalidation({
+              // Policy the schema cannot tell: say the header's nav shows category names, so a
+              // category change must re-read the header too.
+              collections: { categories: () => [{ global: 'header' }] },
+              endpoints: true,
+            }),
+          ],
     logger: { options: { level: logLevel } },
   })
 }

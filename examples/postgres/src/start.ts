@@ -2,9 +2,19 @@
 // not set) with KV from wrangler's platform proxy, seeded if empty, serving Payload's REST API on
 // http://127.0.0.1:3000/api. `--once` exits after the checks.
 import { getPayload } from 'payload'
-import { generateContent, isSeeded, seed, showAndServe } from 'payload-kv-cache-example-shared'
+import {
+  generateContent,
+  isSeeded,
+  runInOwnSession,
+  seed,
+  showAndServe,
+} from 'payload-kv-cache-example-shared'
 import { connectionStringOf, getCloudflareContext } from './cloudflare.js'
 import { createConfig, destroyPayload } from './config.js'
+
+// Out of the terminal's process group, so Ctrl-C cannot stop the local workerd before the
+// shutdown below has awaited the cache's background KV writes.
+await runInOwnSession()
 
 const port = Number(process.env.PORT ?? 3000)
 const once = process.argv.includes('--once')

@@ -216,6 +216,11 @@ describe('kv-cache REST endpoints, default access', () => {
       ['{}', /exactly one of collection, global or all/],
       ['{"collection":"posts","global":"header"}', /exactly one of/],
       ['{"collection":"post"}', /unknown collection "post"; valid: .*posts/],
+      // Payload's internal collections are never cached, and not offered either.
+      [
+        '{"collection":"payload-preferences"}',
+        /unknown collection "payload-preferences"; valid: (?!.*payload-)/,
+      ],
       ['{"global":"footer"}', /unknown global "footer"; valid: header/],
       ['{"all":false}', /all must be true/],
       ['{"all":true,"cursor":42}', /cursor must be the string/],

@@ -1,5 +1,6 @@
 export { withCacheControl } from './control.js'
 export { KVCacheConfigError, KVCacheMissError } from './errors.js'
+export type { KVNamespace, KVNamespaceListPage } from './kvNamespace.js'
 export {
   flush,
   getCacheStats,
@@ -11,6 +12,7 @@ export {
   settled,
 } from './manage.js'
 export { adapterMethods, type MethodKind, type MethodSpec } from './methods.js'
+export { internalSlugs } from './options.js'
 export type { CacheStats, ReadStats } from './stats.js'
 export type {
   BypassReason,
@@ -20,8 +22,19 @@ export type {
   KeyInput,
   KVBinding,
   KVCacheOptions,
-  KVNamespace,
   KVOperation,
   ScopeOptions,
 } from './types.js'
 export { withKVCache } from './withKVCache.js'
+
+import type { CacheControl } from './types.js'
+
+declare module 'payload' {
+  interface RequestContext {
+    /**
+     * Cache control for every read of this operation, relationship population included (also
+     * `findByID`). See `CacheControl`; invalid values throw a `TypeError`.
+     */
+    kvCache?: CacheControl
+  }
+}

@@ -1,4 +1,4 @@
-import type { KVNamespace } from '@cloudflare/workers-types'
+import type { KVNamespace } from './kvNamespace.js'
 import type { CacheEvent, KVBinding, KVOperation } from './types.js'
 
 /**

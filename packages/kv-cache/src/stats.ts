@@ -16,7 +16,10 @@ export type CacheStats = {
   reads: Record<string, Record<string, ReadStats>>
   /** Totals over every slug and operation. */
   total: ReadStats
-  /** Invalidation tokens bumped, by collection or global slug (`'*'` for flushes). */
+  /**
+   * Invalidation events by collection or global slug (`'*'` for flushes): one per invalidated
+   * collection or global of a write or an `invalidate` call, however many tokens it replaced.
+   */
   invalidations: Record<string, number>
   kv: {
     operations: Record<KVOperation, number>

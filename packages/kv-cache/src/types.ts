@@ -1,4 +1,4 @@
-import type { KVNamespace } from '@cloudflare/workers-types'
+import type { KVNamespace } from './kvNamespace.js'
 import type { ReadMethodName } from './methods.js'
 
 export type { KVNamespace }
@@ -69,7 +69,9 @@ export type KVCacheOptions = {
   timeoutMs?: number
   /**
    * Keeps cache fills and background invalidation retries alive after the response on Workers,
-   * e.g. `(p) => ctx.waitUntil(p)`. Without it the promises run unattended (fine on Node).
+   * e.g. `waitUntil` from `'cloudflare:workers'`: it is called for each background KV write, so it
+   * must reach the current request (never a `ctx` captured at start-up). Without it the promises run
+   * unattended (fine on Node).
    */
   waitUntil?: (promise: Promise<unknown>) => void
   /**

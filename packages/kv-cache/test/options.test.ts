@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { KVCacheConfigError, withKVCache } from '../src/index.js'
+import { KVCacheConfigError, type KVNamespace, withKVCache } from '../src/index.js'
 import { resolveOptions, resolvePolicies } from '../src/options.js'
 
-const kv = {
-  get: async () => null,
+// An empty namespace: a plain object satisfies the cache's KVNamespace type, no cast needed.
+function get(key: string, options: { type: 'text' }): Promise<string | null>
+function get(keys: string[], options: { type: 'text' }): Promise<Map<string, string | null>>
+async function get(key: string | string[]): Promise<string | null | Map<string, string | null>> {
+  return typeof key === 'string' ? null : new Map()
+}
+const kv: KVNamespace = {
+  get,
   put: async () => undefined,
   delete: async () => undefined,
-  list: async () => ({ keys: [], list_complete: true, cacheStatus: null }),
-} as unknown as KVNamespace
+  list: async () => ({ keys: [], list_complete: true }),
+}
 const adapter = { name: 'test', defaultIDType: 'number' as const, init: () => ({}) as never }
 
 const config = {

@@ -1,4 +1,5 @@
 import type { PayloadRequest } from 'payload'
+import { internalSlugs } from 'payload-kv-cache'
 
 /** What `POST /api/kv-cache/purge` accepts: exactly one of `collection`, `global` and `all`. */
 export type PurgeBody =
@@ -35,12 +36,15 @@ export const parsePurgeBody = async (req: PayloadRequest): Promise<PurgeBody | s
 
   if (all !== undefined) return all === true ? { all, ...more } : 'all must be true'
   if (collection !== undefined) {
-    const valid: string[] = Object.keys(req.payload.collections)
+    // Payload's internal collections are never cached: nothing to purge, so not offered.
+    const valid = Object.keys(req.payload.collections).filter((slug) => !internalSlugs.has(slug))
     return typeof collection === 'string' && valid.includes(collection)
       ? { collection, ...more }
       : `unknown collection ${JSON.stringify(collection)}; valid: ${valid.join(', ')}`
   }
-  const valid: string[] = req.payload.config.globals.map((each) => each.slug)
+  const valid = req.payload.config.globals
+    .map((each) => each.slug)
+    .filter((slug) => !internalSlugs.has(slug))
   return typeof global === 'string' && valid.includes(global)
     ? { global, ...more }
     : `unknown global ${JSON.stringify(global)}; valid: ${valid.join(', ') || '(none)'}`
