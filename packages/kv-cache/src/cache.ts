@@ -1,4 +1,5 @@
 import type { Payload } from 'payload'
+import { Admission } from './admission.js'
 import { controlFor } from './control.js'
 import { databaseIdentity, entryScope } from './database.js'
 import { Dependencies, idFromWhere, type WriteDescription } from './dependencies.js'
@@ -7,7 +8,7 @@ import { Invalidation } from './invalidation.js'
 import { fingerprint, kvKey, sha256, stableStringify } from './key.js'
 import { KVStore } from './kvStore.js'
 import type { InvalidationTarget } from './manage.js'
-import { MemoryTier } from './memoryTier.js'
+import { type MemoryEntry, MemoryTier } from './memoryTier.js'
 import type { MethodSpec, ReadMethodName, ReadTarget } from './methods.js'
 import { type ResolvedOptions, resolvePolicies, type ScopePolicies } from './options.js'
 import { installRequestHooks, RequestContexts, type RequestLike } from './requestContext.js'
@@ -107,6 +108,7 @@ export class KVCache {
   #dependencies!: Dependencies
   #schema!: string
   readonly #maxTtl: number
+  readonly #admission: Admission
 
   constructor(
     payload: Payload,
@@ -132,6 +134,12 @@ export class KVCache {
       log: this.#log,
     })
     this.#memory = new MemoryTier(options.memoryMaxBytes)
+    this.#admission = new Admission({
+      admission: options.admission,
+      kvWriteBudget: options.kvWriteBudget,
+      emit: this.emit,
+      log: this.#log,
+    })
     this.#invalidation = new Invalidation({
       store: this.#store,
       namespace: options.namespace,
@@ -168,6 +176,7 @@ export class KVCache {
 
   emit = (event: CacheEvent): void => {
     this.#stats.record(event)
+    if (event.type === 'kv' && event.op === 'write' && event.ok) this.#admission.wrote(Date.now())
     if (this.#options.debug) {
       const line = debugLine(event)
       if (line) this.#log('info', line)
@@ -322,6 +331,15 @@ export class KVCache {
           tier: 'memory',
           ...this.#readEvent(operation, slug, fullKey, started),
         })
+        // Asked for again: the doorkeeper lets it into KV now (see admission.ts).
+        if (!hit.kv && this.#store.available) {
+          const ttlMs = Math.min(control?.ttl ?? ttl, this.#maxTtl) * 1000
+          const query = this.#queryOf(operation, slug, material)
+          if (this.#admission.decide(query, now, ttlMs) === undefined) {
+            hit.kv = true
+            this.#kvPut(this.#kvKeyFor(fullKey, isGlobal, slug, operation), fullKey, hit, now)
+          }
+        }
         return JSON.parse(hit.data)
       }
       const inflight = this.#inflight.get(fullKey)
@@ -350,7 +368,7 @@ export class KVCache {
         const stored = await this.#kvGet(storeKey, fullKey)
         if (stored) {
           settle(stored.data)
-          this.#memory.set(fullKey, { data: stored.data, expiresAt: stored.expiresAt })
+          this.#memory.set(fullKey, { data: stored.data, expiresAt: stored.expiresAt, kv: true })
           this.emit({
             type: 'hit',
             tier: 'kv',
@@ -373,6 +391,7 @@ export class KVCache {
           operation,
           slug,
           started,
+          query: this.#queryOf(operation, slug, material),
         })
       }
       return result
@@ -409,12 +428,24 @@ export class KVCache {
     }
   }
 
+  /** What the doorkeeper remembers of a read: its arguments, not its tokens (see admission.ts). */
+  #queryOf(operation: ReadMethodName, slug: string, material: string): string {
+    return this.#options.admission === 'reused'
+      ? fingerprint(`${operation}|${slug}|${material}`)
+      : ''
+  }
+
   #fill(
     storeKey: string,
     fullKey: string,
     data: string,
     ttl: number,
-    { operation, slug, started }: { operation: ReadMethodName; slug: string; started: number },
+    {
+      operation,
+      slug,
+      started,
+      query,
+    }: { operation: ReadMethodName; slug: string; started: number; query: string },
   ): void {
     const bytes = data.length
     if (bytes > this.#options.maxEntryBytes) {
@@ -422,12 +453,35 @@ export class KVCache {
       return
     }
     // The expiry travels with the entry: KV rejects expirationTtl under 60 s, ours may be shorter.
-    const expiresAt = Date.now() + ttl * 1000
-    if (this.#memory.enabled) this.#memory.set(fullKey, { data, expiresAt })
+    const now = Date.now()
+    const entry = { data, expiresAt: now + ttl * 1000, kv: false }
     this.emit({ type: 'store', bytes, ...this.#readEvent(operation, slug, fullKey, started) })
-    if (!this.#store.available) return
+    if (this.#store.available) {
+      const skip = this.#admission.decide(query, now, ttl * 1000)
+      if (skip) {
+        this.emit({
+          type: 'kv-skip',
+          reason: skip,
+          ...this.#readEvent(operation, slug, fullKey, started),
+        })
+      } else {
+        entry.kv = true
+        this.#kvPut(storeKey, fullKey, entry, now)
+      }
+    }
+    if (this.#memory.enabled) this.#memory.set(fullKey, entry)
+  }
+
+  /** Writes an entry to KV in the background, for what is left of its TTL. */
+  #kvPut(storeKey: string, fullKey: string, entry: MemoryEntry, now: number): void {
+    const ttl = Math.ceil((entry.expiresAt - now) / 1000)
+    if (ttl <= 0) return
     this.#background(
-      this.#store.put(storeKey, `${ENTRY_VERSION}\n${expiresAt}\n${fullKey}\n${data}`, ttl),
+      this.#store.put(
+        storeKey,
+        `${ENTRY_VERSION}\n${entry.expiresAt}\n${fullKey}\n${entry.data}`,
+        ttl,
+      ),
     )
   }
 
@@ -613,10 +667,11 @@ export class KVCache {
   }
 
   stats(): CacheStats {
-    return this.#stats.snapshot(this.#store.circuit, {
-      entries: this.#memory.size,
-      bytes: this.#memory.bytes,
-    })
+    return this.#stats.snapshot(
+      this.#store.circuit,
+      { entries: this.#memory.size, bytes: this.#memory.bytes },
+      this.#admission.budget(Date.now()),
+    )
   }
 
   resetStats(): void {

@@ -2,7 +2,12 @@
  * The in-isolate tier: a byte-bounded LRU of serialized results. Values are strings, so every
  * caller parses its own copy and nothing a caller mutates can reach the next one.
  */
-export type MemoryEntry = { data: string; expiresAt: number }
+export type MemoryEntry = {
+  data: string
+  expiresAt: number
+  /** Whether the entry is in KV too (read from it, or written to it); see `admission.ts`. */
+  kv?: boolean
+}
 
 export class MemoryTier {
   readonly #maxBytes: number

@@ -32,9 +32,15 @@ export type ResolvedOptions = Required<
     | 'ttl'
   >
 > &
-  Pick<KVCacheOptions, 'collections' | 'globals' | 'key' | 'onEvent' | 'waitUntil'> & {
+  Pick<
+    KVCacheOptions,
+    'collections' | 'globals' | 'key' | 'kvWriteBudget' | 'onEvent' | 'waitUntil'
+  > & {
     memoryMaxBytes: number
+    admission: NonNullable<KVCacheOptions['admission']>
   }
+
+const ADMISSIONS: ReadonlySet<string> = new Set(['always', 'reused'])
 
 const positiveInteger = (value: unknown, name: string, unit: string): number => {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
@@ -66,6 +72,7 @@ const checkScopes = (scopes: unknown, name: string): void => {
 
 /** Every option `withKVCache` knows; anything else is a mistake, reported at once. */
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
+  'admission',
   'circuitCooldownMs',
   'circuitThreshold',
   'collections',
@@ -73,6 +80,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
   'disabled',
   'globals',
   'key',
+  'kvWriteBudget',
   'maxEntryBytes',
   'maxStaleMs',
   'memory',
@@ -132,7 +140,14 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
       throw new KVCacheConfigError(`${fn} must be a function`)
     }
   }
+  const admission = options.admission ?? 'always'
+  if (!ADMISSIONS.has(admission)) {
+    throw new KVCacheConfigError(
+      `admission must be one of ${[...ADMISSIONS].map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(admission)}`,
+    )
+  }
   return {
+    admission,
     circuitCooldownMs:
       options.circuitCooldownMs === undefined
         ? 30_000
@@ -146,6 +161,10 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
     disabled: booleanOption(options.disabled, 'disabled', false),
     globals: options.globals,
     key: options.key,
+    kvWriteBudget:
+      options.kvWriteBudget === undefined
+        ? undefined
+        : positiveInteger(options.kvWriteBudget, 'kvWriteBudget', 'KV writes a day'),
     maxEntryBytes:
       options.maxEntryBytes === undefined
         ? 1024 * 1024

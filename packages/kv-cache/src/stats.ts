@@ -1,3 +1,4 @@
+import type { BudgetState } from './admission.js'
 import type { CacheEvent, KVOperation } from './types.js'
 
 /** Counters of one collection or global and one read operation. */
@@ -27,6 +28,12 @@ export type CacheStats = {
     circuit: 'closed' | 'open'
   }
   memory: { entries: number; bytes: number }
+  /** Results stored in memory but not written to KV (see the `admission` and `kvWriteBudget` options). */
+  kvWrites: {
+    skipped: { admission: number; budget: number }
+    /** Today's `kvWriteBudget` in this isolate; absent without one. Not zeroed by a reset. */
+    budget?: BudgetState
+  }
 }
 
 const emptyRead = (): ReadStats => ({
@@ -49,6 +56,7 @@ export class StatsRecorder {
   #reads = new Map<string, ReadStats>()
   #invalidations: Record<string, number> = {}
   #kv = this.#emptyKV()
+  #skipped = { admission: 0, budget: 0 }
 
   #emptyKV() {
     return {
@@ -103,12 +111,20 @@ export class StatsRecorder {
           if (event.op === 'write') this.#kv.bytesWritten += event.bytes
         }
         break
+      case 'kv-skip':
+        this.#skipped[event.reason]++
+        break
       case 'circuit':
+      case 'kv-budget':
         break
     }
   }
 
-  snapshot(circuit: 'closed' | 'open', memory: { entries: number; bytes: number }): CacheStats {
+  snapshot(
+    circuit: 'closed' | 'open',
+    memory: { entries: number; bytes: number },
+    budget: BudgetState | undefined,
+  ): CacheStats {
     const reads: CacheStats['reads'] = {}
     const total = emptyRead()
     for (const [key, stats] of this.#reads) {
@@ -128,6 +144,7 @@ export class StatsRecorder {
       invalidations: { ...this.#invalidations },
       kv: { ...this.#kv, operations: { ...this.#kv.operations }, circuit },
       memory,
+      kvWrites: { skipped: { ...this.#skipped }, ...(budget ? { budget } : {}) },
     }
   }
 
@@ -135,6 +152,7 @@ export class StatsRecorder {
     this.#reads = new Map()
     this.#invalidations = {}
     this.#kv = this.#emptyKV()
+    this.#skipped = { admission: 0, budget: 0 }
   }
 }
 
