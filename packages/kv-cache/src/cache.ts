@@ -109,6 +109,8 @@ export class KVCache {
   #schema!: string
   readonly #maxTtl: number
   readonly #admission: Admission
+  /** `staleWhileRevalidate` in milliseconds. */
+  readonly #staleMs: number
 
   constructor(
     payload: Payload,
@@ -134,6 +136,7 @@ export class KVCache {
       log: this.#log,
     })
     this.#memory = new MemoryTier(options.memoryMaxBytes)
+    this.#staleMs = options.staleWhileRevalidate * 1000
     this.#admission = new Admission({
       admission: options.admission,
       kvWriteBudget: options.kvWriteBudget,
@@ -146,7 +149,7 @@ export class KVCache {
       maxStaleMs: options.maxStaleMs,
       timeoutMs: options.timeoutMs,
       // Tokens must outlive every entry keyed by them, or an expired token would revive old entries.
-      tokenTtl: this.#maxTtl + 86_400,
+      tokenTtl: this.#maxTtl + options.staleWhileRevalidate + 86_400,
       background: this.#background,
     })
   }
@@ -320,22 +323,28 @@ export class KVCache {
       return this.#bypass(operation, slug, 'invalidation-unknown', call)
     }
     const fullKey = `${operation}|${slug}|${tokens}|${material}`
+    const entryTtl = Math.min(control?.ttl ?? ttl, this.#maxTtl)
+    const query = this.#queryOf(operation, slug, material)
+    const refill = { fullKey, ttl: entryTtl, operation, slug, query, isGlobal }
 
-    // 3. Look up: memory, a read already in flight, then KV.
+    // 3. Look up: memory, a read already in flight, then KV. An entry past its TTL but within
+    // `staleWhileRevalidate` is served while one background read replaces it; an invalidated one
+    // is never found (its tokens are in its key).
     if (control?.mode !== 'refresh') {
       const now = Date.now()
-      const hit = this.#memory.get(fullKey, now)
+      const hit = this.#memory.get(fullKey, now, this.#staleMs)
       if (hit) {
+        const stale = hit.expiresAt <= now
         this.emit({
           type: 'hit',
           tier: 'memory',
+          ...(stale ? { stale } : {}),
           ...this.#readEvent(operation, slug, fullKey, started),
         })
+        if (stale) this.#revalidate(refill, call)
         // Asked for again: the doorkeeper lets it into KV now (see admission.ts).
-        if (!hit.kv && this.#store.available) {
-          const ttlMs = Math.min(control?.ttl ?? ttl, this.#maxTtl) * 1000
-          const query = this.#queryOf(operation, slug, material)
-          if (this.#admission.decide(query, now, ttlMs) === undefined) {
+        else if (!hit.kv && this.#store.available) {
+          if (this.#admission.decide(query, now, entryTtl * 1000) === undefined) {
             hit.kv = true
             this.#kvPut(this.#kvKeyFor(fullKey, isGlobal, slug, operation), fullKey, hit, now)
           }
@@ -369,11 +378,14 @@ export class KVCache {
         if (stored) {
           settle(stored.data)
           this.#memory.set(fullKey, { data: stored.data, expiresAt: stored.expiresAt, kv: true })
+          const stale = stored.expiresAt <= Date.now()
           this.emit({
             type: 'hit',
             tier: 'kv',
+            ...(stale ? { stale } : {}),
             ...this.#readEvent(operation, slug, fullKey, started),
           })
+          if (stale) this.#revalidate(refill, call)
           return stored.value
         }
         // A lookup that found nothing. A refresh made no lookup, so it is not a miss.
@@ -387,12 +399,7 @@ export class KVCache {
       const data = result === undefined ? undefined : JSON.stringify(result)
       settle(data)
       if (data !== undefined) {
-        this.#fill(storeKey, fullKey, data, Math.min(control?.ttl ?? ttl, this.#maxTtl), {
-          operation,
-          slug,
-          started,
-          query: this.#queryOf(operation, slug, material),
-        })
+        this.#fill(storeKey, fullKey, data, entryTtl, { operation, slug, started, query })
       }
       return result
     } finally {
@@ -418,7 +425,9 @@ export class KVCache {
     const c = raw.indexOf('\n', b + 1)
     if (a < 0 || b < 0 || c < 0 || raw.slice(0, a) !== ENTRY_VERSION) return undefined
     const expiresAt = Number(raw.slice(a + 1, b))
-    if (!(expiresAt > Date.now()) || raw.slice(b + 1, c) !== fullKey) return undefined
+    if (!(expiresAt + this.#staleMs > Date.now()) || raw.slice(b + 1, c) !== fullKey) {
+      return undefined
+    }
     const data = raw.slice(c + 1)
     try {
       // Parsed here so that a truncated or corrupted entry is a miss, never a thrown error.
@@ -472,9 +481,54 @@ export class KVCache {
     if (this.#memory.enabled) this.#memory.set(fullKey, entry)
   }
 
+  readonly #revalidating = new Set<string>()
+
+  /**
+   * Replaces an entry served stale: one background database read per key in this isolate at a
+   * time, stored under the same key. That key holds the tokens as they were before this read
+   * began, so a write meanwhile leaves the refreshed entry unreachable, as any slow fill.
+   */
+  #revalidate(
+    refill: {
+      fullKey: string
+      ttl: number
+      operation: ReadMethodName
+      slug: string
+      query: string
+      isGlobal: boolean
+    },
+    call: Call,
+  ): void {
+    const { fullKey, ttl, operation, slug, query, isGlobal } = refill
+    if (this.#revalidating.has(fullKey)) return
+    this.#revalidating.add(fullKey)
+    const started = Date.now()
+    const refresh = (async () => {
+      let ok = false
+      try {
+        const result = await call()
+        if (result !== undefined) {
+          const storeKey = this.#kvKeyFor(fullKey, isGlobal, slug, operation)
+          this.#fill(storeKey, fullKey, JSON.stringify(result), ttl, {
+            operation,
+            slug,
+            started,
+            query,
+          })
+        }
+        ok = true
+      } finally {
+        this.#revalidating.delete(fullKey)
+        this.emit({ type: 'revalidate', ok, ...this.#readEvent(operation, slug, fullKey, started) })
+      }
+    })()
+    this.#background(refresh)
+  }
+
   /** Writes an entry to KV in the background, for what is left of its TTL. */
   #kvPut(storeKey: string, fullKey: string, entry: MemoryEntry, now: number): void {
-    const ttl = Math.ceil((entry.expiresAt - now) / 1000)
+    // KV keeps it through the stale window too (KV's own expirationTtl, at least 60 s).
+    const ttl = Math.ceil((entry.expiresAt + this.#staleMs - now) / 1000)
     if (ttl <= 0) return
     this.#background(
       this.#store.put(

@@ -30,11 +30,12 @@ export class MemoryTier {
     return this.#entries.size
   }
 
-  get(key: string, now: number): MemoryEntry | undefined {
+  /** The entry, also when past `expiresAt` by less than `staleMs` (stale-while-revalidate). */
+  get(key: string, now: number, staleMs = 0): MemoryEntry | undefined {
     const entry = this.#entries.get(key)
     if (!entry) return undefined
     this.#entries.delete(key)
-    if (entry.expiresAt <= now) {
+    if (entry.expiresAt + staleMs <= now) {
       this.#bytes -= entry.bytes
       return undefined
     }

@@ -28,6 +28,7 @@ export type ResolvedOptions = Required<
     | 'maxEntryBytes'
     | 'maxStaleMs'
     | 'namespace'
+    | 'staleWhileRevalidate'
     | 'timeoutMs'
     | 'ttl'
   >
@@ -86,6 +87,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
   'memory',
   'namespace',
   'onEvent',
+  'staleWhileRevalidate',
   'timeoutMs',
   'ttl',
   'waitUntil',
@@ -176,6 +178,10 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
     memoryMaxBytes,
     namespace,
     onEvent: options.onEvent,
+    staleWhileRevalidate:
+      options.staleWhileRevalidate === undefined || options.staleWhileRevalidate === 0
+        ? 0
+        : positiveInteger(options.staleWhileRevalidate, 'staleWhileRevalidate', 'seconds'),
     timeoutMs:
       options.timeoutMs === undefined
         ? 1_000

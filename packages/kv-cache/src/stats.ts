@@ -28,6 +28,8 @@ export type CacheStats = {
     circuit: 'closed' | 'open'
   }
   memory: { entries: number; bytes: number }
+  /** Entries served past their TTL (`staleWhileRevalidate`), and the background reads that replaced them. */
+  staleWhileRevalidate: { served: number; refreshed: number; failed: number }
   /** Results stored in memory but not written to KV (see the `admission` and `kvWriteBudget` options). */
   kvWrites: {
     skipped: { admission: number; budget: number }
@@ -57,6 +59,7 @@ export class StatsRecorder {
   #invalidations: Record<string, number> = {}
   #kv = this.#emptyKV()
   #skipped = { admission: 0, budget: 0 }
+  #stale = { served: 0, refreshed: 0, failed: 0 }
 
   #emptyKV() {
     return {
@@ -82,6 +85,10 @@ export class StatsRecorder {
     switch (event.type) {
       case 'hit':
         this.#read(event.slug, event.operation).hits[event.tier]++
+        if (event.stale) this.#stale.served++
+        break
+      case 'revalidate':
+        this.#stale[event.ok ? 'refreshed' : 'failed']++
         break
       case 'miss':
         this.#read(event.slug, event.operation).misses++
@@ -144,6 +151,7 @@ export class StatsRecorder {
       invalidations: { ...this.#invalidations },
       kv: { ...this.#kv, operations: { ...this.#kv.operations }, circuit },
       memory,
+      staleWhileRevalidate: { ...this.#stale },
       kvWrites: { skipped: { ...this.#skipped }, ...(budget ? { budget } : {}) },
     }
   }
@@ -153,6 +161,7 @@ export class StatsRecorder {
     this.#invalidations = {}
     this.#kv = this.#emptyKV()
     this.#skipped = { admission: 0, budget: 0 }
+    this.#stale = { served: 0, refreshed: 0, failed: 0 }
   }
 }
 
@@ -160,7 +169,7 @@ export class StatsRecorder {
 export const debugLine = (event: CacheEvent): string | undefined => {
   switch (event.type) {
     case 'hit':
-      return `kv-cache ${event.operation} ${event.slug} ${event.key} hit:${event.tier} ${event.durationMs}ms`
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} hit:${event.tier}${event.stale ? ':stale' : ''} ${event.durationMs}ms`
     case 'miss':
       // One line a read: the store or skip-size line that follows reports it, with its duration.
       return undefined

@@ -87,6 +87,12 @@ export type KVCacheOptions = {
    * Default: no limit.
    */
   kvWriteBudget?: number
+  /**
+   * Seconds after an entry's TTL during which it is still served, while one background read (per
+   * isolate and key, through `waitUntil`) replaces it. Only expiry is softened: an entry made
+   * stale by a write is never served. KV keeps entries for TTL plus this window. Default `0` (off).
+   */
+  staleWhileRevalidate?: number
   /** Consecutive KV failures after which KV is skipped for `circuitCooldownMs`. Default `5`. */
   circuitThreshold?: number
   /** Milliseconds KV is skipped after `circuitThreshold` failures, before it is probed. Default `30000`. */
@@ -136,7 +142,17 @@ type ReadEventBase = {
 
 /** Every cache event. Statistics, debug logging and `onEvent` all consume this one union. */
 export type CacheEvent =
-  | ({ type: 'hit'; tier: CacheTier } & ReadEventBase)
+  | ({
+      type: 'hit'
+      tier: CacheTier
+      /** Past its TTL, within `staleWhileRevalidate`: served while a background read replaces it. */
+      stale?: true
+    } & ReadEventBase)
+  | ({
+      /** The background read that replaces an entry served stale; `ok: false` when it failed. */
+      type: 'revalidate'
+      ok: boolean
+    } & ReadEventBase)
   | ({ type: 'miss' } & ReadEventBase)
   | ({ type: 'bypass'; reason: BypassReason } & ReadEventBase)
   | ({ type: 'store'; bytes: number } & ReadEventBase)

@@ -41,6 +41,11 @@ describe('options', () => {
     ],
     [{ kvWriteBudget: 0 }, /kvWriteBudget must be a positive whole number of KV writes a day/],
     [{ kvWriteBudget: '1000' }, /kvWriteBudget must be a positive whole number/],
+    [
+      { staleWhileRevalidate: -1 },
+      /staleWhileRevalidate must be a positive whole number of seconds/,
+    ],
+    [{ staleWhileRevalidate: 1.5 }, /staleWhileRevalidate must be a positive whole number/],
   ])('rejects %j at config time', (options, message) => {
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(message)
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(KVCacheConfigError)
