@@ -314,7 +314,23 @@ export class KVCache {
     const material = this.#material(operation, slug, keyArgs, request?.context)
     const names = this.#dependencies.readTokens({ target, slug, args: keyArgs, id })
     if (names === undefined) return this.#bypass(operation, slug, 'not-cached', call)
-    const tokens = await this.#invalidation.snapshot(names)
+    // One KV key per query, whatever the tokens: the entry carries the tokens it was read under
+    // and counts only when they are the current ones. So a fresh isolate reads the tokens and
+    // the entry in one bulk get, and a slow read that started before a write still stores an
+    // entry no later read accepts.
+    const storeKey = this.#kvKeyFor(isGlobal, slug, operation, material)
+    const lookup = control?.mode !== 'refresh' && this.#store.available
+    const { tokens, along } = await this.#invalidation.snapshotWith(names, (known) =>
+      // Not when this isolate's memory probably holds it (the tokens it last had still key it):
+      // the extra key would be a billed read for nothing.
+      lookup &&
+      !(
+        known !== undefined &&
+        this.#memory.has(`${operation}|${slug}|${known}|${material}`, Date.now(), this.#staleMs)
+      )
+        ? storeKey
+        : undefined,
+    )
     if (tokens === undefined) {
       if (control?.mode === 'cache-only') {
         this.emit({ type: 'miss', ...this.#readEvent(operation, slug, '', started) })
@@ -325,7 +341,7 @@ export class KVCache {
     const fullKey = `${operation}|${slug}|${tokens}|${material}`
     const entryTtl = Math.min(control?.ttl ?? ttl, this.#maxTtl)
     const query = this.#queryOf(operation, slug, material)
-    const refill = { fullKey, ttl: entryTtl, operation, slug, query, isGlobal }
+    const refill = { fullKey, storeKey, ttl: entryTtl, operation, slug, query }
 
     // 3. Look up: memory, a read already in flight, then KV. An entry past its TTL but within
     // `staleWhileRevalidate` is served while one background read replaces it; an invalidated one
@@ -346,7 +362,7 @@ export class KVCache {
         else if (!hit.kv && this.#store.available) {
           if (this.#admission.decide(query, now, entryTtl * 1000) === undefined) {
             hit.kv = true
-            this.#kvPut(this.#kvKeyFor(fullKey, isGlobal, slug, operation), fullKey, hit, now)
+            this.#kvPut(storeKey, fullKey, hit, now)
           }
         }
         return JSON.parse(hit.data)
@@ -371,10 +387,12 @@ export class KVCache {
       settle = resolve
     })
     this.#inflight.set(fullKey, flight)
-    const storeKey = this.#kvKeyFor(fullKey, isGlobal, slug, operation)
     try {
       if (control?.mode !== 'refresh') {
-        const stored = await this.#kvGet(storeKey, fullKey)
+        const stored =
+          along === undefined
+            ? await this.#kvGet(storeKey, fullKey)
+            : this.#parseEntry(along, fullKey)
         if (stored) {
           settle(stored.data)
           this.#memory.set(fullKey, { data: stored.data, expiresAt: stored.expiresAt, kv: true })
@@ -408,16 +426,33 @@ export class KVCache {
     }
   }
 
-  /** `namespace:schema:c|g:slug:operation:sha256(full key)`, always under KV's 512 bytes. */
-  #kvKeyFor(fullKey: string, isGlobal: boolean, slug: string, operation: string): string {
+  /**
+   * `namespace:schema:c|g:slug:operation:sha256(operation|slug|arguments)`, always under KV's 512
+   * bytes. Without the tokens: one key per query (see `read`).
+   */
+  #kvKeyFor(isGlobal: boolean, slug: string, operation: string, material: string): string {
     const kind = isGlobal ? 'g' : 'c'
-    return kvKey(this.#options.namespace, this.#schema, kind, slug, operation, sha256(fullKey))
+    return kvKey(
+      this.#options.namespace,
+      this.#schema,
+      kind,
+      slug,
+      operation,
+      sha256(`${operation}|${slug}|${material}`),
+    )
   }
 
   /** An entry from KV, or `undefined`: missing, expired, another key's, or unreadable (a miss). */
   async #kvGet(storeKey: string, fullKey: string) {
     if (!this.#store.available) return undefined
-    const raw = await this.#store.get(storeKey)
+    return this.#parseEntry(await this.#store.get(storeKey), fullKey)
+  }
+
+  /**
+   * An entry as stored, if it is the one for `fullKey`: the same arguments *and the same tokens*,
+   * not expired (beyond `staleWhileRevalidate`), and readable.
+   */
+  #parseEntry(raw: string | null | undefined, fullKey: string) {
     if (typeof raw !== 'string') return undefined
     // `e1\n<expiresAt>\n<full key>\n<data>`: the full key guards against hash collisions.
     const a = raw.indexOf('\n')
@@ -491,15 +526,15 @@ export class KVCache {
   #revalidate(
     refill: {
       fullKey: string
+      storeKey: string
       ttl: number
       operation: ReadMethodName
       slug: string
       query: string
-      isGlobal: boolean
     },
     call: Call,
   ): void {
-    const { fullKey, ttl, operation, slug, query, isGlobal } = refill
+    const { fullKey, storeKey, ttl, operation, slug, query } = refill
     if (this.#revalidating.has(fullKey)) return
     this.#revalidating.add(fullKey)
     const started = Date.now()
@@ -508,7 +543,6 @@ export class KVCache {
       try {
         const result = await call()
         if (result !== undefined) {
-          const storeKey = this.#kvKeyFor(fullKey, isGlobal, slug, operation)
           this.#fill(storeKey, fullKey, JSON.stringify(result), ttl, {
             operation,
             slug,

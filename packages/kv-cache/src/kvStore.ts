@@ -160,18 +160,28 @@ export class KVStore {
     const options = cacheTtl
       ? { type: 'text' as const, cacheTtl: Math.max(cacheTtl, MIN_CACHE_TTL) }
       : { type: 'text' as const }
-    const result = await this.#call('read', async (kv) => {
-      try {
-        return await kv.get(keys, options)
-      } catch (error) {
-        // Older runtimes have no bulk get: remember, and fall back to one get a key.
-        if (error instanceof TypeError) {
-          this.#bulkGet = false
-          return undefined
+    const result = await this.#call(
+      'read',
+      async (kv) => {
+        try {
+          return await kv.get(keys, options)
+        } catch (error) {
+          // Older runtimes have no bulk get: remember, and fall back to one get a key.
+          if (error instanceof TypeError) {
+            this.#bulkGet = false
+            return undefined
+          }
+          throw error
         }
-        throw error
-      }
-    })
+      },
+      (values) => {
+        let bytes = 0
+        for (const value of (values as Map<string, string | null> | undefined)?.values() ?? []) {
+          bytes += value?.length ?? 0
+        }
+        return bytes
+      },
+    )
     if (!result.ok) return undefined
     if (result.value === undefined) return this.getMany(keys, cacheTtl)
     return result.value as Map<string, string | null>

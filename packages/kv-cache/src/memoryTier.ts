@@ -43,6 +43,12 @@ export class MemoryTier {
     return entry
   }
 
+  /** Whether `get` would find it, without touching the LRU order. */
+  has(key: string, now: number, staleMs = 0): boolean {
+    const entry = this.#entries.get(key)
+    return entry !== undefined && entry.expiresAt + staleMs > now
+  }
+
   set(key: string, entry: MemoryEntry): void {
     // Strings are UTF-16 in V8: two bytes a character is the honest upper bound.
     const bytes = (key.length + entry.data.length) * 2 + 64
