@@ -70,6 +70,8 @@ export class KVStore {
     op: KVOperation,
     run: (kv: KVNamespace) => Promise<T>,
     bytes?: (result: T) => number,
+    /** Keys a read names: KV bills a bulk get per key. */
+    keys = 1,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
     if (this.#openUntil) {
       if (Date.now() < this.#openUntil || this.#probing) return { ok: false }
@@ -90,6 +92,7 @@ export class KVStore {
         type: 'kv',
         op,
         ok: true,
+        ...(op === 'read' ? { keys } : {}),
         durationMs: Date.now() - started,
         bytes: bytes?.(value),
       })
@@ -100,6 +103,7 @@ export class KVStore {
         type: 'kv',
         op,
         ok: false,
+        ...(op === 'read' ? { keys } : {}),
         timeout: timedOut,
         durationMs: Date.now() - started,
       })
@@ -181,6 +185,7 @@ export class KVStore {
         }
         return bytes
       },
+      keys.length,
     )
     if (!result.ok) return undefined
     if (result.value === undefined) return this.getMany(keys, cacheTtl)

@@ -28,6 +28,13 @@ export type CacheStats = {
     circuit: 'closed' | 'open'
   }
   memory: { entries: number; bytes: number }
+  /**
+   * What the KV operations counted above cost at Cloudflare's paid prices (reads $0.50 a million,
+   * writes, deletes and lists $5 a million), from this isolate's own counters since the last
+   * reset. Reads are billed per key (a bulk get of n keys is n reads). Every call that reached KV
+   * counts, failed ones too: an upper bound. Excludes the free allowance and storage.
+   */
+  cost: { reads: number; writes: number; deletes: number; lists: number; usd: number }
   /** Entries served past their TTL (`staleWhileRevalidate`), and the background reads that replaced them. */
   staleWhileRevalidate: { served: number; refreshed: number; failed: number }
   /** Results stored in memory but not written to KV (see the `admission` and `kvWriteBudget` options). */
@@ -53,6 +60,9 @@ const withRate = (stats: ReadStats): ReadStats => {
   return { ...stats, hits: { ...stats.hits }, hitRate: looked ? hits / looked : 0 }
 }
 
+/** Cloudflare Workers KV, paid plan: reads; writes, deletes and lists each. */
+const USD_PER_MILLION = { read: 0.5, write: 5 } as const
+
 /** Statistics are one consumer of the cache's events; counting costs no KV operation. */
 export class StatsRecorder {
   #reads = new Map<string, ReadStats>()
@@ -64,6 +74,7 @@ export class StatsRecorder {
   #emptyKV() {
     return {
       operations: { delete: 0, list: 0, read: 0, write: 0 } as Record<KVOperation, number>,
+      keysRead: 0,
       errors: 0,
       timeouts: 0,
       bytesRead: 0,
@@ -109,6 +120,7 @@ export class StatsRecorder {
       }
       case 'kv':
         this.#kv.operations[event.op]++
+        if (event.op === 'read') this.#kv.keysRead += event.keys ?? 1
         if (!event.ok) {
           this.#kv.errors++
           if (event.timeout) this.#kv.timeouts++
@@ -145,11 +157,22 @@ export class StatsRecorder {
       total.stores += stats.stores
       total.skippedForSize += stats.skippedForSize
     }
+    const { keysRead, operations, ...kv } = this.#kv
     return {
       reads,
       total: withRate(total),
       invalidations: { ...this.#invalidations },
-      kv: { ...this.#kv, operations: { ...this.#kv.operations }, circuit },
+      kv: { ...kv, operations: { ...operations }, circuit },
+      cost: {
+        reads: keysRead,
+        writes: operations.write,
+        deletes: operations.delete,
+        lists: operations.list,
+        usd:
+          (keysRead * USD_PER_MILLION.read +
+            (operations.write + operations.delete + operations.list) * USD_PER_MILLION.write) /
+          1e6,
+      },
       memory,
       staleWhileRevalidate: { ...this.#stale },
       kvWrites: { skipped: { ...this.#skipped }, ...(budget ? { budget } : {}) },

@@ -168,6 +168,8 @@ export type CacheEvent =
       type: 'kv'
       op: KVOperation
       ok: boolean
+      /** Reads: the keys named, as KV bills them (a bulk get of n keys is n reads). */
+      keys?: number
       timeout?: boolean
       bytes?: number
       durationMs: number
