@@ -1,4 +1,5 @@
 import type { Payload } from 'payload'
+import { Admission } from './admission.js'
 import { controlFor } from './control.js'
 import { databaseIdentity, entryScope } from './database.js'
 import { Dependencies, idFromWhere, type WriteDescription } from './dependencies.js'
@@ -7,7 +8,7 @@ import { Invalidation } from './invalidation.js'
 import { fingerprint, kvKey, sha256, stableStringify } from './key.js'
 import { KVStore } from './kvStore.js'
 import type { InvalidationTarget } from './manage.js'
-import { MemoryTier } from './memoryTier.js'
+import { type MemoryEntry, MemoryTier } from './memoryTier.js'
 import type { MethodSpec, ReadMethodName, ReadTarget } from './methods.js'
 import { type ResolvedOptions, resolvePolicies, type ScopePolicies } from './options.js'
 import { installRequestHooks, RequestContexts, type RequestLike } from './requestContext.js'
@@ -107,6 +108,9 @@ export class KVCache {
   #dependencies!: Dependencies
   #schema!: string
   readonly #maxTtl: number
+  readonly #admission: Admission
+  /** `staleWhileRevalidate` in milliseconds. */
+  readonly #staleMs: number
 
   constructor(
     payload: Payload,
@@ -132,13 +136,20 @@ export class KVCache {
       log: this.#log,
     })
     this.#memory = new MemoryTier(options.memoryMaxBytes)
+    this.#staleMs = options.staleWhileRevalidate * 1000
+    this.#admission = new Admission({
+      admission: options.admission,
+      kvWriteBudget: options.kvWriteBudget,
+      emit: this.emit,
+      log: this.#log,
+    })
     this.#invalidation = new Invalidation({
       store: this.#store,
       namespace: options.namespace,
       maxStaleMs: options.maxStaleMs,
       timeoutMs: options.timeoutMs,
       // Tokens must outlive every entry keyed by them, or an expired token would revive old entries.
-      tokenTtl: this.#maxTtl + 86_400,
+      tokenTtl: this.#maxTtl + options.staleWhileRevalidate + 86_400,
       background: this.#background,
     })
   }
@@ -168,6 +179,7 @@ export class KVCache {
 
   emit = (event: CacheEvent): void => {
     this.#stats.record(event)
+    if (event.type === 'kv' && event.op === 'write' && event.ok) this.#admission.wrote(Date.now())
     if (this.#options.debug) {
       const line = debugLine(event)
       if (line) this.#log('info', line)
@@ -306,7 +318,23 @@ export class KVCache {
     const material = this.#material(operation, slug, keyArgs, request?.context)
     const names = this.#dependencies.readTokens({ target, slug, args: keyArgs, id })
     if (names === undefined) return this.#bypass(operation, slug, 'not-cached', call)
-    const tokens = await this.#invalidation.snapshot(names)
+    // One KV key per query, whatever the tokens: the entry carries the tokens it was read under
+    // and counts only when they are the current ones. So a fresh isolate reads the tokens and
+    // the entry in one bulk get, and a slow read that started before a write still stores an
+    // entry no later read accepts.
+    const storeKey = this.#kvKeyFor(isGlobal, slug, operation, material)
+    const lookup = control?.mode !== 'refresh' && this.#store.available
+    const { tokens, along } = await this.#invalidation.snapshotWith(names, (known) =>
+      // Not when this isolate's memory probably holds it (the tokens it last had still key it):
+      // the extra key would be a billed read for nothing.
+      lookup &&
+      !(
+        known !== undefined &&
+        this.#memory.has(`${operation}|${slug}|${known}|${material}`, Date.now(), this.#staleMs)
+      )
+        ? storeKey
+        : undefined,
+    )
     if (tokens === undefined) {
       if (control?.mode === 'cache-only') {
         this.emit({ type: 'miss', ...this.#readEvent(operation, slug, '', started) })
@@ -315,17 +343,32 @@ export class KVCache {
       return this.#bypass(operation, slug, 'invalidation-unknown', call)
     }
     const fullKey = `${operation}|${slug}|${tokens}|${material}`
+    const entryTtl = Math.min(control?.ttl ?? ttl, this.#maxTtl)
+    const query = this.#queryOf(operation, slug, material)
+    const refill = { fullKey, storeKey, ttl: entryTtl, operation, slug, query }
 
-    // 3. Look up: memory, a read already in flight, then KV.
+    // 3. Look up: memory, a read already in flight, then KV. An entry past its TTL but within
+    // `staleWhileRevalidate` is served while one background read replaces it; an invalidated one
+    // is never found (its tokens are in its key).
     if (control?.mode !== 'refresh') {
       const now = Date.now()
-      const hit = this.#memory.get(fullKey, now)
+      const hit = this.#memory.get(fullKey, now, this.#staleMs)
       if (hit) {
+        const stale = hit.expiresAt <= now
         this.emit({
           type: 'hit',
           tier: 'memory',
+          ...(stale ? { stale } : {}),
           ...this.#readEvent(operation, slug, fullKey, started),
         })
+        if (stale) this.#revalidate(refill, call)
+        // Asked for again: the doorkeeper lets it into KV now (see admission.ts).
+        else if (!hit.kv && this.#store.available) {
+          if (this.#admission.decide(query, now, entryTtl * 1000) === undefined) {
+            hit.kv = true
+            this.#kvPut(storeKey, fullKey, hit, now)
+          }
+        }
         return JSON.parse(hit.data)
       }
       const inflight = this.#inflight.get(fullKey)
@@ -348,18 +391,23 @@ export class KVCache {
       settle = resolve
     })
     this.#inflight.set(fullKey, flight)
-    const storeKey = this.#kvKeyFor(fullKey, isGlobal, slug, operation)
     try {
       if (control?.mode !== 'refresh') {
-        const stored = await this.#kvGet(storeKey, fullKey)
+        const stored =
+          along === undefined
+            ? await this.#kvGet(storeKey, fullKey)
+            : this.#parseEntry(along, fullKey)
         if (stored) {
           settle(stored.data)
-          this.#memory.set(fullKey, { data: stored.data, expiresAt: stored.expiresAt })
+          this.#memory.set(fullKey, { data: stored.data, expiresAt: stored.expiresAt, kv: true })
+          const stale = stored.expiresAt <= Date.now()
           this.emit({
             type: 'hit',
             tier: 'kv',
+            ...(stale ? { stale } : {}),
             ...this.#readEvent(operation, slug, fullKey, started),
           })
+          if (stale) this.#revalidate(refill, call)
           return stored.value
         }
         // A lookup that found nothing. A refresh made no lookup, so it is not a miss.
@@ -373,11 +421,7 @@ export class KVCache {
       const data = result === undefined ? undefined : JSON.stringify(result)
       settle(data)
       if (data !== undefined) {
-        this.#fill(storeKey, fullKey, data, Math.min(control?.ttl ?? ttl, this.#maxTtl), {
-          operation,
-          slug,
-          started,
-        })
+        this.#fill(storeKey, fullKey, data, entryTtl, { operation, slug, started, query })
       }
       return result
     } finally {
@@ -386,16 +430,33 @@ export class KVCache {
     }
   }
 
-  /** `namespace:schema:c|g:slug:operation:sha256(full key)`, always under KV's 512 bytes. */
-  #kvKeyFor(fullKey: string, isGlobal: boolean, slug: string, operation: string): string {
+  /**
+   * `namespace:schema:c|g:slug:operation:sha256(operation|slug|arguments)`, always under KV's 512
+   * bytes. Without the tokens: one key per query (see `read`).
+   */
+  #kvKeyFor(isGlobal: boolean, slug: string, operation: string, material: string): string {
     const kind = isGlobal ? 'g' : 'c'
-    return kvKey(this.#options.namespace, this.#schema, kind, slug, operation, sha256(fullKey))
+    return kvKey(
+      this.#options.namespace,
+      this.#schema,
+      kind,
+      slug,
+      operation,
+      sha256(`${operation}|${slug}|${material}`),
+    )
   }
 
   /** An entry from KV, or `undefined`: missing, expired, another key's, or unreadable (a miss). */
   async #kvGet(storeKey: string, fullKey: string) {
     if (!this.#store.available) return undefined
-    const raw = await this.#store.get(storeKey)
+    return this.#parseEntry(await this.#store.get(storeKey), fullKey)
+  }
+
+  /**
+   * An entry as stored, if it is the one for `fullKey`: the same arguments *and the same tokens*,
+   * not expired (beyond `staleWhileRevalidate`), and readable.
+   */
+  #parseEntry(raw: string | null | undefined, fullKey: string) {
     if (typeof raw !== 'string') return undefined
     // `e1\n<expiresAt>\n<full key>\n<data>`: the full key guards against hash collisions.
     const a = raw.indexOf('\n')
@@ -403,7 +464,9 @@ export class KVCache {
     const c = raw.indexOf('\n', b + 1)
     if (a < 0 || b < 0 || c < 0 || raw.slice(0, a) !== ENTRY_VERSION) return undefined
     const expiresAt = Number(raw.slice(a + 1, b))
-    if (!(expiresAt > Date.now()) || raw.slice(b + 1, c) !== fullKey) return undefined
+    if (!(expiresAt + this.#staleMs > Date.now()) || raw.slice(b + 1, c) !== fullKey) {
+      return undefined
+    }
     const data = raw.slice(c + 1)
     try {
       // Parsed here so that a truncated or corrupted entry is a miss, never a thrown error.
@@ -413,12 +476,24 @@ export class KVCache {
     }
   }
 
+  /** What the doorkeeper remembers of a read: its arguments, not its tokens (see admission.ts). */
+  #queryOf(operation: ReadMethodName, slug: string, material: string): string {
+    return this.#options.admission === 'reused'
+      ? fingerprint(`${operation}|${slug}|${material}`)
+      : ''
+  }
+
   #fill(
     storeKey: string,
     fullKey: string,
     data: string,
     ttl: number,
-    { operation, slug, started }: { operation: ReadMethodName; slug: string; started: number },
+    {
+      operation,
+      slug,
+      started,
+      query,
+    }: { operation: ReadMethodName; slug: string; started: number; query: string },
   ): void {
     const bytes = data.length
     if (bytes > this.#options.maxEntryBytes) {
@@ -426,12 +501,79 @@ export class KVCache {
       return
     }
     // The expiry travels with the entry: KV rejects expirationTtl under 60 s, ours may be shorter.
-    const expiresAt = Date.now() + ttl * 1000
-    if (this.#memory.enabled) this.#memory.set(fullKey, { data, expiresAt })
+    const now = Date.now()
+    const entry = { data, expiresAt: now + ttl * 1000, kv: false }
     this.emit({ type: 'store', bytes, ...this.#readEvent(operation, slug, fullKey, started) })
-    if (!this.#store.available) return
+    if (this.#store.available) {
+      const skip = this.#admission.decide(query, now, ttl * 1000)
+      if (skip) {
+        this.emit({
+          type: 'kv-skip',
+          reason: skip,
+          ...this.#readEvent(operation, slug, fullKey, started),
+        })
+      } else {
+        entry.kv = true
+        this.#kvPut(storeKey, fullKey, entry, now)
+      }
+    }
+    if (this.#memory.enabled) this.#memory.set(fullKey, entry)
+  }
+
+  readonly #revalidating = new Set<string>()
+
+  /**
+   * Replaces an entry served stale: one background database read per key in this isolate at a
+   * time, stored under the same key. That key holds the tokens as they were before this read
+   * began, so a write meanwhile leaves the refreshed entry unreachable, as any slow fill.
+   */
+  #revalidate(
+    refill: {
+      fullKey: string
+      storeKey: string
+      ttl: number
+      operation: ReadMethodName
+      slug: string
+      query: string
+    },
+    call: Call,
+  ): void {
+    const { fullKey, storeKey, ttl, operation, slug, query } = refill
+    if (this.#revalidating.has(fullKey)) return
+    this.#revalidating.add(fullKey)
+    const started = Date.now()
+    const refresh = (async () => {
+      let ok = false
+      try {
+        const result = await call()
+        if (result !== undefined) {
+          this.#fill(storeKey, fullKey, JSON.stringify(result), ttl, {
+            operation,
+            slug,
+            started,
+            query,
+          })
+        }
+        ok = true
+      } finally {
+        this.#revalidating.delete(fullKey)
+        this.emit({ type: 'revalidate', ok, ...this.#readEvent(operation, slug, fullKey, started) })
+      }
+    })()
+    this.#background(refresh)
+  }
+
+  /** Writes an entry to KV in the background, for what is left of its TTL. */
+  #kvPut(storeKey: string, fullKey: string, entry: MemoryEntry, now: number): void {
+    // KV keeps it through the stale window too (KV's own expirationTtl, at least 60 s).
+    const ttl = Math.ceil((entry.expiresAt + this.#staleMs - now) / 1000)
+    if (ttl <= 0) return
     this.#background(
-      this.#store.put(storeKey, `${ENTRY_VERSION}\n${expiresAt}\n${fullKey}\n${data}`, ttl),
+      this.#store.put(
+        storeKey,
+        `${ENTRY_VERSION}\n${entry.expiresAt}\n${fullKey}\n${entry.data}`,
+        ttl,
+      ),
     )
   }
 
@@ -617,10 +759,11 @@ export class KVCache {
   }
 
   stats(): CacheStats {
-    return this.#stats.snapshot(this.#store.circuit, {
-      entries: this.#memory.size,
-      bytes: this.#memory.bytes,
-    })
+    return this.#stats.snapshot(
+      this.#store.circuit,
+      { entries: this.#memory.size, bytes: this.#memory.bytes },
+      this.#admission.budget(Date.now()),
+    )
   }
 
   resetStats(): void {

@@ -111,14 +111,20 @@ export class Invalidation {
     return kv ?? '0'
   }
 
-  async #fetch(names: string[]): Promise<void> {
+  /**
+   * Reads tokens from KV, 100 a bulk get; `along` (an entry's key) rides in the first bulk get when
+   * there is room, and its value is returned (`undefined` when it was not read).
+   */
+  async #fetch(names: string[], along?: string): Promise<string | null | undefined> {
+    let alongValue: string | null | undefined
     for (let i = 0; i < names.length; i += 100) {
       const chunk = names.slice(i, i + 100)
-      const values = await this.#options.store.getMany(
-        chunk.map((name) => this.#key(name)),
-        MIN_CACHE_TTL,
-      )
-      if (!values) return
+      const keys = chunk.map((name) => this.#key(name))
+      const withAlong = i === 0 && along !== undefined && keys.length < 100
+      if (withAlong) keys.push(along)
+      const values = await this.#options.store.getMany(keys, MIN_CACHE_TTL)
+      if (!values) return undefined
+      if (withAlong) alongValue = values.get(along) ?? null
       const now = Date.now()
       for (const name of chunk) {
         const state = this.#states.get(name)
@@ -131,6 +137,7 @@ export class Invalidation {
         }
       }
     }
+    return alongValue
   }
 
   /**
@@ -138,7 +145,32 @@ export class Invalidation {
    * cannot say what is current (then the read must not use the cache).
    */
   async snapshot(names: string[]): Promise<string | undefined> {
+    return (await this.snapshotWith(names)).tokens
+  }
+
+  /** What this isolate last knew of these tokens, fresh or not, without asking KV. */
+  #known(names: string[], now: number): string | undefined {
+    let out = ''
+    for (const name of names) {
+      const state = this.#states.get(name)
+      if (!state) return undefined
+      out += `${name}=${this.#effective(state, now)};`
+    }
+    return out
+  }
+
+  /**
+   * As `snapshot`, and when the tokens must be read from KV, `along(known)` may name one more key
+   * to read in the same bulk get (an entry, so that a hit in a fresh isolate is one round trip);
+   * `known` is the snapshot this isolate last had, fresh or not, if it had one. `along` is the
+   * value of that key: `null` when KV has none, `undefined` when it was not read.
+   */
+  async snapshotWith(
+    names: string[],
+    along?: (known: string | undefined) => string | undefined,
+  ): Promise<{ tokens: string | undefined; along?: string | null }> {
     let now = Date.now()
+    let alongValue: string | null | undefined
     const due = names.filter((name) => {
       const state = this.#states.get(name)
       return !state || now - state.fetchedAt > this.#options.maxStaleMs
@@ -151,11 +183,17 @@ export class Invalidation {
         return !pending
       })
       if (fresh.length) {
-        const fetching = this.#fetch(fresh).finally(() => {
+        const alongKey = along?.(this.#known(names, now))
+        const fetching = this.#fetch(fresh, alongKey).finally(() => {
           for (const name of fresh) this.#fetching.delete(name)
         })
-        for (const name of fresh) this.#fetching.set(name, fetching)
-        waits.push(fetching)
+        const done = fetching.then(() => undefined)
+        for (const name of fresh) this.#fetching.set(name, done)
+        waits.push(
+          fetching.then((value) => {
+            alongValue = value
+          }),
+        )
       }
       await Promise.all(waits)
       now = Date.now()
@@ -163,10 +201,12 @@ export class Invalidation {
     let out = ''
     for (const name of names) {
       const state = this.#states.get(name)
-      if (!state || now - state.fetchedAt > this.#options.maxStaleMs * 2) return undefined
+      if (!state || now - state.fetchedAt > this.#options.maxStaleMs * 2) {
+        return { tokens: undefined }
+      }
       out += `${name}=${this.#effective(state, now)};`
     }
-    return out
+    return alongValue === undefined ? { tokens: out } : { tokens: out, along: alongValue }
   }
 
   /**

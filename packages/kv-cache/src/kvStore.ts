@@ -70,6 +70,8 @@ export class KVStore {
     op: KVOperation,
     run: (kv: KVNamespace) => Promise<T>,
     bytes?: (result: T) => number,
+    /** Keys a read names: KV bills a bulk get per key. */
+    keys = 1,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
     if (this.#openUntil) {
       if (Date.now() < this.#openUntil || this.#probing) return { ok: false }
@@ -90,6 +92,7 @@ export class KVStore {
         type: 'kv',
         op,
         ok: true,
+        ...(op === 'read' ? { keys } : {}),
         durationMs: Date.now() - started,
         bytes: bytes?.(value),
       })
@@ -100,6 +103,7 @@ export class KVStore {
         type: 'kv',
         op,
         ok: false,
+        ...(op === 'read' ? { keys } : {}),
         timeout: timedOut,
         durationMs: Date.now() - started,
       })
@@ -160,18 +164,29 @@ export class KVStore {
     const options = cacheTtl
       ? { type: 'text' as const, cacheTtl: Math.max(cacheTtl, MIN_CACHE_TTL) }
       : { type: 'text' as const }
-    const result = await this.#call('read', async (kv) => {
-      try {
-        return await kv.get(keys, options)
-      } catch (error) {
-        // Older runtimes have no bulk get: remember, and fall back to one get a key.
-        if (error instanceof TypeError) {
-          this.#bulkGet = false
-          return undefined
+    const result = await this.#call(
+      'read',
+      async (kv) => {
+        try {
+          return await kv.get(keys, options)
+        } catch (error) {
+          // Older runtimes have no bulk get: remember, and fall back to one get a key.
+          if (error instanceof TypeError) {
+            this.#bulkGet = false
+            return undefined
+          }
+          throw error
         }
-        throw error
-      }
-    })
+      },
+      (values) => {
+        let bytes = 0
+        for (const value of (values as Map<string, string | null> | undefined)?.values() ?? []) {
+          bytes += value?.length ?? 0
+        }
+        return bytes
+      },
+      keys.length,
+    )
     if (!result.ok) return undefined
     if (result.value === undefined) return this.getMany(keys, cacheTtl)
     return result.value as Map<string, string | null>

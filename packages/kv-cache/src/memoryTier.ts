@@ -2,7 +2,12 @@
  * The in-isolate tier: a byte-bounded LRU of serialized results. Values are strings, so every
  * caller parses its own copy and nothing a caller mutates can reach the next one.
  */
-export type MemoryEntry = { data: string; expiresAt: number }
+export type MemoryEntry = {
+  data: string
+  expiresAt: number
+  /** Whether the entry is in KV too (read from it, or written to it); see `admission.ts`. */
+  kv?: boolean
+}
 
 export class MemoryTier {
   readonly #maxBytes: number
@@ -25,16 +30,23 @@ export class MemoryTier {
     return this.#entries.size
   }
 
-  get(key: string, now: number): MemoryEntry | undefined {
+  /** The entry, also when past `expiresAt` by less than `staleMs` (stale-while-revalidate). */
+  get(key: string, now: number, staleMs = 0): MemoryEntry | undefined {
     const entry = this.#entries.get(key)
     if (!entry) return undefined
     this.#entries.delete(key)
-    if (entry.expiresAt <= now) {
+    if (entry.expiresAt + staleMs <= now) {
       this.#bytes -= entry.bytes
       return undefined
     }
     this.#entries.set(key, entry) // most recently used last
     return entry
+  }
+
+  /** Whether `get` would find it, without touching the LRU order. */
+  has(key: string, now: number, staleMs = 0): boolean {
+    const entry = this.#entries.get(key)
+    return entry !== undefined && entry.expiresAt + staleMs > now
   }
 
   set(key: string, entry: MemoryEntry): void {

@@ -29,13 +29,20 @@ export type ResolvedOptions = Required<
     | 'maxEntryBytes'
     | 'maxStaleMs'
     | 'namespace'
+    | 'staleWhileRevalidate'
     | 'timeoutMs'
     | 'ttl'
   >
 > &
-  Pick<KVCacheOptions, 'collections' | 'globals' | 'key' | 'onEvent' | 'waitUntil'> & {
+  Pick<
+    KVCacheOptions,
+    'collections' | 'globals' | 'key' | 'kvWriteBudget' | 'onEvent' | 'waitUntil'
+  > & {
     memoryMaxBytes: number
+    admission: NonNullable<KVCacheOptions['admission']>
   }
+
+const ADMISSIONS: ReadonlySet<string> = new Set(['always', 'reused'])
 
 const positiveInteger = (value: unknown, name: string, unit: string): number => {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
@@ -67,6 +74,7 @@ const checkScopes = (scopes: unknown, name: string): void => {
 
 /** Every option `withKVCache` knows; anything else is a mistake, reported at once. */
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
+  'admission',
   'authenticatedReads',
   'circuitCooldownMs',
   'circuitThreshold',
@@ -75,11 +83,13 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
   'disabled',
   'globals',
   'key',
+  'kvWriteBudget',
   'maxEntryBytes',
   'maxStaleMs',
   'memory',
   'namespace',
   'onEvent',
+  'staleWhileRevalidate',
   'timeoutMs',
   'ttl',
   'waitUntil',
@@ -140,7 +150,14 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
       `authenticatedReads must be 'database' or 'cache', got ${JSON.stringify(authenticatedReads)}`,
     )
   }
+  const admission = options.admission ?? 'always'
+  if (!ADMISSIONS.has(admission)) {
+    throw new KVCacheConfigError(
+      `admission must be one of ${[...ADMISSIONS].map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(admission)}`,
+    )
+  }
   return {
+    admission,
     authenticatedReads,
     circuitCooldownMs:
       options.circuitCooldownMs === undefined
@@ -155,6 +172,10 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
     disabled: booleanOption(options.disabled, 'disabled', false),
     globals: options.globals,
     key: options.key,
+    kvWriteBudget:
+      options.kvWriteBudget === undefined
+        ? undefined
+        : positiveInteger(options.kvWriteBudget, 'kvWriteBudget', 'KV writes a day'),
     maxEntryBytes:
       options.maxEntryBytes === undefined
         ? 1024 * 1024
@@ -166,6 +187,10 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
     memoryMaxBytes,
     namespace,
     onEvent: options.onEvent,
+    staleWhileRevalidate:
+      options.staleWhileRevalidate === undefined || options.staleWhileRevalidate === 0
+        ? 0
+        : positiveInteger(options.staleWhileRevalidate, 'staleWhileRevalidate', 'seconds'),
     timeoutMs:
       options.timeoutMs === undefined
         ? 1_000

@@ -1,3 +1,4 @@
+import type { BudgetState } from './admission.js'
 import type { CacheEvent, KVOperation } from './types.js'
 
 /** Counters of one collection or global and one read operation. */
@@ -30,6 +31,21 @@ export type CacheStats = {
     circuit: 'closed' | 'open'
   }
   memory: { entries: number; bytes: number }
+  /**
+   * What the KV operations counted above cost at Cloudflare's paid prices (reads $0.50 a million,
+   * writes, deletes and lists $5 a million), from this isolate's own counters since the last
+   * reset. Reads are billed per key (a bulk get of n keys is n reads). Every call that reached KV
+   * counts, failed ones too: an upper bound. Excludes the free allowance and storage.
+   */
+  cost: { reads: number; writes: number; deletes: number; lists: number; usd: number }
+  /** Entries served past their TTL (`staleWhileRevalidate`), and the background reads that replaced them. */
+  staleWhileRevalidate: { served: number; refreshed: number; failed: number }
+  /** Results stored in memory but not written to KV (see the `admission` and `kvWriteBudget` options). */
+  kvWrites: {
+    skipped: { admission: number; budget: number }
+    /** Today's `kvWriteBudget` in this isolate; absent without one. Not zeroed by a reset. */
+    budget?: BudgetState
+  }
 }
 
 const emptyRead = (): ReadStats => ({
@@ -47,15 +63,21 @@ const withRate = (stats: ReadStats): ReadStats => {
   return { ...stats, hits: { ...stats.hits }, hitRate: looked ? hits / looked : 0 }
 }
 
+/** Cloudflare Workers KV, paid plan: reads; writes, deletes and lists each. */
+const USD_PER_MILLION = { read: 0.5, write: 5 } as const
+
 /** Statistics are one consumer of the cache's events; counting costs no KV operation. */
 export class StatsRecorder {
   #reads = new Map<string, ReadStats>()
   #invalidations: Record<string, number> = {}
   #kv = this.#emptyKV()
+  #skipped = { admission: 0, budget: 0 }
+  #stale = { served: 0, refreshed: 0, failed: 0 }
 
   #emptyKV() {
     return {
       operations: { delete: 0, list: 0, read: 0, write: 0 } as Record<KVOperation, number>,
+      keysRead: 0,
       errors: 0,
       timeouts: 0,
       bytesRead: 0,
@@ -77,6 +99,10 @@ export class StatsRecorder {
     switch (event.type) {
       case 'hit':
         this.#read(event.slug, event.operation).hits[event.tier]++
+        if (event.stale) this.#stale.served++
+        break
+      case 'revalidate':
+        this.#stale[event.ok ? 'refreshed' : 'failed']++
         break
       case 'miss':
         this.#read(event.slug, event.operation).misses++
@@ -97,6 +123,7 @@ export class StatsRecorder {
       }
       case 'kv':
         this.#kv.operations[event.op]++
+        if (event.op === 'read') this.#kv.keysRead += event.keys ?? 1
         if (!event.ok) {
           this.#kv.errors++
           if (event.timeout) this.#kv.timeouts++
@@ -106,12 +133,20 @@ export class StatsRecorder {
           if (event.op === 'write') this.#kv.bytesWritten += event.bytes
         }
         break
+      case 'kv-skip':
+        this.#skipped[event.reason]++
+        break
       case 'circuit':
+      case 'kv-budget':
         break
     }
   }
 
-  snapshot(circuit: 'closed' | 'open', memory: { entries: number; bytes: number }): CacheStats {
+  snapshot(
+    circuit: 'closed' | 'open',
+    memory: { entries: number; bytes: number },
+    budget: BudgetState | undefined,
+  ): CacheStats {
     const reads: CacheStats['reads'] = {}
     const total = emptyRead()
     for (const [key, stats] of this.#reads) {
@@ -125,12 +160,25 @@ export class StatsRecorder {
       total.stores += stats.stores
       total.skippedForSize += stats.skippedForSize
     }
+    const { keysRead, operations, ...kv } = this.#kv
     return {
       reads,
       total: withRate(total),
       invalidations: { ...this.#invalidations },
-      kv: { ...this.#kv, operations: { ...this.#kv.operations }, circuit },
+      kv: { ...kv, operations: { ...operations }, circuit },
+      cost: {
+        reads: keysRead,
+        writes: operations.write,
+        deletes: operations.delete,
+        lists: operations.list,
+        usd:
+          (keysRead * USD_PER_MILLION.read +
+            (operations.write + operations.delete + operations.list) * USD_PER_MILLION.write) /
+          1e6,
+      },
       memory,
+      staleWhileRevalidate: { ...this.#stale },
+      kvWrites: { skipped: { ...this.#skipped }, ...(budget ? { budget } : {}) },
     }
   }
 
@@ -138,6 +186,8 @@ export class StatsRecorder {
     this.#reads = new Map()
     this.#invalidations = {}
     this.#kv = this.#emptyKV()
+    this.#skipped = { admission: 0, budget: 0 }
+    this.#stale = { served: 0, refreshed: 0, failed: 0 }
   }
 }
 
@@ -145,7 +195,7 @@ export class StatsRecorder {
 export const debugLine = (event: CacheEvent): string | undefined => {
   switch (event.type) {
     case 'hit':
-      return `kv-cache ${event.operation} ${event.slug} ${event.key} hit:${event.tier} ${event.durationMs}ms`
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} hit:${event.tier}${event.stale ? ':stale' : ''} ${event.durationMs}ms`
     case 'miss':
       // One line a read: the store or skip-size line that follows reports it, with its duration.
       return undefined

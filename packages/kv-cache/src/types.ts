@@ -80,6 +80,30 @@ export type KVCacheOptions = {
    * plus KV's own propagation delay. Default `5000`.
    */
   maxStaleMs?: number
+  /**
+   * Which results are written to KV (the memory tier stores every result either way):
+   * - `'always'`: every miss is written, so another isolate can hit it at once;
+   * - `'reused'`: a result is written once this isolate has asked for the same query a second time
+   *   within the entry's TTL (a doorkeeper of up to 10,000 query hashes). Long-tail queries asked
+   *   once cost no KV write; an isolate that serves one request writes nothing.
+   *
+   * Invalidation writes are never affected. Default `'always'`.
+   */
+  admission?: 'always' | 'reused'
+  /**
+   * The most KV writes this isolate makes per UTC day (entries and invalidation tokens alike).
+   * Past it, results are stored in the memory tier only; invalidation tokens are still written,
+   * whatever it costs, because dropping one would serve stale data. Said once a day in the log
+   * and in `getCacheStats`. Per isolate because a shared count would itself cost KV writes.
+   * Default: no limit.
+   */
+  kvWriteBudget?: number
+  /**
+   * Seconds after an entry's TTL during which it is still served, while one background read (per
+   * isolate and key, through `waitUntil`) replaces it. Only expiry is softened: an entry made
+   * stale by a write is never served. KV keeps entries for TTL plus this window. Default `0` (off).
+   */
+  staleWhileRevalidate?: number
   /** Consecutive KV failures after which KV is skipped for `circuitCooldownMs`. Default `5`. */
   circuitThreshold?: number
   /** Milliseconds KV is skipped after `circuitThreshold` failures, before it is probed. Default `30000`. */
@@ -130,7 +154,17 @@ type ReadEventBase = {
 
 /** Every cache event. Statistics, debug logging and `onEvent` all consume this one union. */
 export type CacheEvent =
-  | ({ type: 'hit'; tier: CacheTier } & ReadEventBase)
+  | ({
+      type: 'hit'
+      tier: CacheTier
+      /** Past its TTL, within `staleWhileRevalidate`: served while a background read replaces it. */
+      stale?: true
+    } & ReadEventBase)
+  | ({
+      /** The background read that replaces an entry served stale; `ok: false` when it failed. */
+      type: 'revalidate'
+      ok: boolean
+    } & ReadEventBase)
   | ({ type: 'miss' } & ReadEventBase)
   | ({ type: 'bypass'; reason: BypassReason } & ReadEventBase)
   | ({ type: 'store'; bytes: number } & ReadEventBase)
@@ -146,8 +180,24 @@ export type CacheEvent =
       type: 'kv'
       op: KVOperation
       ok: boolean
+      /** Reads: the keys named, as KV bills them (a bulk get of n keys is n reads). */
+      keys?: number
       timeout?: boolean
       bytes?: number
       durationMs: number
     }
   | { type: 'circuit'; state: 'closed' | 'open'; reason?: string }
+  | ({
+      /** A result stored in the memory tier but not written to KV. */
+      type: 'kv-skip'
+      /** `'admission'`: not asked for twice yet; `'budget'`: `kvWriteBudget` spent for today. */
+      reason: 'admission' | 'budget'
+    } & ReadEventBase)
+  | {
+      /** `kvWriteBudget` spent: fills are memory-only until the next UTC day. */
+      type: 'kv-budget'
+      state: 'exhausted'
+      limit: number
+      /** The UTC day, `YYYY-MM-DD`. */
+      day: string
+    }

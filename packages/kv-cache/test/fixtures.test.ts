@@ -336,7 +336,7 @@ describe('KV test doubles', () => {
     vi.useRealTimers()
   })
 
-  it('instrumentKV counts operations by type, a bulk get once', async () => {
+  it('instrumentKV counts operations by type, a bulk get once, and keys read as billed', async () => {
     const { kv: counted, counts, reset } = instrumentKV(kv)
     const [a, b] = [key('a'), key('b')]
     await counted.put(a, 'A', { expirationTtl: 60, metadata: { v: 1 } })
@@ -349,7 +349,15 @@ describe('KV test doubles', () => {
     expect((await counted.getWithMetadata(a)).metadata).toEqual({ v: 1 })
     expect((await counted.list({ prefix: a })).keys.map((k) => k.name)).toEqual([a])
     await counted.delete(a)
-    expect(counts).toEqual({ get: 4, getBulk: 1, put: 2, delete: 1, list: 1, total: 8 })
+    expect(counts).toEqual({
+      get: 4,
+      getBulk: 1,
+      keysRead: 6, // billed per key: the bulk get of 3 is 3 reads
+      put: 2,
+      delete: 1,
+      list: 1,
+      total: 8,
+    })
     reset()
     expect(counts.total).toBe(0)
   })

@@ -42,6 +42,17 @@ describe('options', () => {
     [{ disabled: 'false' }, /disabled must be true or false, got "false"/],
     [{ authenticatedReads: true }, /authenticatedReads must be 'database' or 'cache', got true/],
     [{ debug: 1 }, /debug must be true or false, got 1/],
+    [
+      { admission: 'second-miss' },
+      /admission must be one of 'always', 'reused', got "second-miss"/,
+    ],
+    [{ kvWriteBudget: 0 }, /kvWriteBudget must be a positive whole number of KV writes a day/],
+    [{ kvWriteBudget: '1000' }, /kvWriteBudget must be a positive whole number/],
+    [
+      { staleWhileRevalidate: -1 },
+      /staleWhileRevalidate must be a positive whole number of seconds/,
+    ],
+    [{ staleWhileRevalidate: 1.5 }, /staleWhileRevalidate must be a positive whole number/],
   ])('rejects %j at config time', (options, message) => {
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(message)
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(KVCacheConfigError)
