@@ -47,6 +47,8 @@ export type ProductionRequest = {
   posts: number
   latency: LatencyModel
   seed: number
+  /** `payload-kv-cache` only: its admission policy (default: the package's default). */
+  admission?: 'always' | 'reused'
 }
 
 export type ProductionRun = {
@@ -393,7 +395,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
   const edge = new Map<string, number>()
   const d1 = delayedD1(env.D1, latency, counts)
   const kv = modelledKV(env.CACHE, latency, kvCounts, isTokenKey[design], edge)
-  const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}`
+  const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}-${body.admission ?? 'default'}`
   let pending: Promise<unknown>[] = []
   const background = (p: Promise<unknown>) => {
     pending.push(p.catch(() => undefined))
@@ -416,7 +418,11 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
       design === 'none'
         ? adapter
         : design === 'payload-kv-cache'
-          ? withKVCache(adapter, kv, { namespace, waitUntil: background })
+          ? withKVCache(adapter, kv, {
+              namespace,
+              waitUntil: background,
+              ...(body.admission ? { admission: body.admission } : {}),
+            })
           : design === 'list-and-delete'
             ? listAndDelete(adapter, kv, background)
             : epochEnvelope(adapter, kv, background, dependencies)
