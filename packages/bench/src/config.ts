@@ -3,7 +3,7 @@
  * `pnpm bench` under ~10 minutes on a 2-core machine). Every value used is written to the results.
  */
 
-const int = (name: string, fallback: number): number => {
+export const int = (name: string, fallback: number): number => {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)

@@ -21,6 +21,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { int } from '../config.js'
 import type {
   Design,
   LatencyModel,
@@ -28,14 +29,6 @@ import type {
   ProductionRun,
 } from '../worker/production.js'
 import type { BenchWorkerd } from '../workerd.js'
-
-const int = (name: string, fallback: number) => {
-  const raw = process.env[name]
-  const value = raw === undefined || raw === '' ? fallback : Number(raw)
-  if (!Number.isFinite(value) || value < 0)
-    throw new Error(`${name} must be a number ≥ 0, got ${raw}`)
-  return value
-}
 
 export const productionConfig = () => ({
   pages: int('BENCH_PRODUCTION_PAGES', 300),
@@ -117,6 +110,21 @@ export async function production(
   log: (line: string) => void,
 ) {
   const config = productionConfig()
+  const run = (
+    design: Design,
+    requestsPerIsolate: number,
+    admission?: ProductionRequest['admission'],
+  ) =>
+    workerd.call<ProductionRun>('/production', {
+      design,
+      requestsPerIsolate,
+      pages: config.pages,
+      writeEvery: config.writeEvery,
+      posts,
+      latency: config.latency,
+      seed: 11,
+      ...(admission ? { admission } : {}),
+    } satisfies ProductionRequest)
   const points: ProductionPoint[] = []
   let uncached: ProductionPoint | undefined
   for (const requestsPerIsolate of config.requestsPerIsolate) {
@@ -127,16 +135,7 @@ export async function production(
         continue
       }
       const started = Date.now()
-      const request: ProductionRequest = {
-        design,
-        requestsPerIsolate,
-        pages: config.pages,
-        writeEvery: config.writeEvery,
-        posts,
-        latency: config.latency,
-        seed: 11,
-      }
-      const point = pointOf(await workerd.call<ProductionRun>('/production', request))
+      const point = pointOf(await run(design, requestsPerIsolate))
       points.push(point)
       if (design === 'none') uncached = point
       log(
@@ -147,17 +146,8 @@ export async function production(
   // The admission variant, at every N: what writing only reused results to KV trades.
   const variants: ProductionPoint[] = []
   for (const requestsPerIsolate of config.requestsPerIsolate) {
-    const run = await workerd.call<ProductionRun>('/production', {
-      design: 'payload-kv-cache',
-      requestsPerIsolate,
-      pages: config.pages,
-      writeEvery: config.writeEvery,
-      posts,
-      latency: config.latency,
-      seed: 11,
-      admission: 'reused',
-    } satisfies ProductionRequest)
-    variants.push({ ...pointOf(run), options: { admission: 'reused' } })
+    const point = pointOf(await run('payload-kv-cache', requestsPerIsolate, 'reused'))
+    variants.push({ ...point, options: { admission: 'reused' } })
   }
   const none = points.find((p) => p.design === 'none')
   for (const point of [...points, ...variants]) {

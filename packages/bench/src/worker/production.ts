@@ -23,6 +23,7 @@ import { sqliteD1Adapter } from '@payloadcms/db-d1-sqlite'
 import { BasePayload, type DatabaseAdapterObj, type Payload } from 'payload'
 import { withKVCache } from '../../../kv-cache/src/index.js'
 import { fingerprint } from '../../../kv-cache/src/key.js'
+import { type ConfigLike, Schema } from '../../../kv-cache/src/scopes.js'
 import { buildTestConfig } from '../../../kv-cache/test/fixtures/schema.js'
 import { prng } from '../../../kv-cache/test/fixtures/seed.js'
 
@@ -282,44 +283,20 @@ const listAndDelete = (
     },
   )
 
-/** The collections a read of `slug` can return data of: relationships, uploads, joins, transitively. */
-const reachableOf = (config: Awaited<ReturnType<typeof buildTestConfig>>) => {
-  const direct = new Map<string, Set<string>>()
-  const walk = (fields: unknown[], out: Set<string>) => {
-    for (const field of fields as Array<Record<string, unknown>>) {
-      const targets = field.relationTo ?? field.collection
-      if (typeof targets === 'string') out.add(targets)
-      if (Array.isArray(targets)) for (const t of targets) out.add(String(t))
-      for (const nested of ['fields', 'flattenedFields'] as const) {
-        if (Array.isArray(field[nested])) walk(field[nested] as unknown[], out)
-      }
-      if (Array.isArray(field.blocks)) {
-        for (const block of field.blocks as Array<{ fields?: unknown[] }>)
-          walk(block.fields ?? [], out)
-      }
-    }
+/**
+ * The epochs a read of `slug` carries: the collections it can return data of (the cache's own
+ * `Schema.reachable`: relationships, uploads, joins, transitively), and a global's own epoch.
+ */
+const epochScopesOf = (config: Awaited<ReturnType<typeof buildTestConfig>>) => {
+  const schema = new Schema(config as unknown as ConfigLike, { name: 'sqlite' })
+  const out = new Map<string, string[]>()
+  for (const { slug } of config.collections) {
+    out.set(slug, [...schema.reachable('collection', slug)].sort())
   }
-  for (const scope of [...config.collections, ...config.globals]) {
-    const slug = scope.slug
-    const out = new Set<string>([slug])
-    walk(scope.flattenedFields as unknown[], out)
-    direct.set(slug, out)
+  for (const { slug } of config.globals) {
+    out.set(slug, [slug, ...schema.reachable('global', slug)].sort())
   }
-  const closure = new Map<string, string[]>()
-  for (const slug of direct.keys()) {
-    const seen = new Set<string>()
-    const queue = [slug]
-    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
-      for (const target of direct.get(next) ?? []) {
-        if (!seen.has(target)) {
-          seen.add(target)
-          queue.push(target)
-        }
-      }
-    }
-    closure.set(slug, [...seen].sort())
-  }
-  return closure
+  return out
 }
 
 /** epoch-envelope: value and epochs in one bulk get; valid when the epochs it carries are current. */
@@ -410,7 +387,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
   const configOf = (db: DatabaseAdapterObj) => buildTestConfig({ db })
   const truthConfig = await configOf(sqliteD1Adapter({ binding: env.D1, push: false }))
   const truth = (await new BasePayload().init({ config: truthConfig })) as unknown as Payload
-  const dependencies = reachableOf(truthConfig)
+  const dependencies = epochScopesOf(truthConfig)
 
   const boot = async (): Promise<Payload> => {
     const adapter = sqliteD1Adapter({ binding: d1, push: false })
