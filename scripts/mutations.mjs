@@ -34,8 +34,8 @@ const families = [
     edits: [
       {
         file: 'queryPaths.ts',
-        from: "return lower === 'and' || lower === 'or'",
-        to: "return key === 'and' || key === 'or'",
+        from: "return lower === 'and' || lower === 'or' ? lower : undefined",
+        to: "return key === 'and' || key === 'or' ? key : undefined",
       },
     ],
   },

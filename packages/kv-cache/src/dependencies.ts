@@ -1,6 +1,6 @@
 import { canonicalID } from './ids.js'
 import type { ReadTarget } from './methods.js'
-import { newWalk, QueryPaths } from './queryPaths.js'
+import { logicalOperator, newWalk, QueryPaths } from './queryPaths.js'
 import { type ConfigLike, Schema, type Scope } from './scopes.js'
 
 /**
@@ -43,8 +43,6 @@ export type WriteDescription = {
   ids?: unknown[]
 }
 
-const isLogical = (key: string, name: 'and' | 'or') => key.toLowerCase() === name
-
 /** The id a `where` pins: `id: { equals: X }` at the top or in any conjunct (`and`, any case). */
 export const idFromWhere = (where: unknown): number | string | undefined => {
   if (!where || typeof where !== 'object' || Array.isArray(where)) return undefined
@@ -61,7 +59,7 @@ export const idFromWhere = (where: unknown): number | string | undefined => {
       }
     }
     // Any conjunct that pins the id pins the whole result (findByID adds access rules this way).
-    if (isLogical(key, 'and') && Array.isArray(value)) {
+    if (logicalOperator(key) === 'and' && Array.isArray(value)) {
       for (const part of value) {
         const found = idFromWhere(part)
         if (found !== undefined) return found

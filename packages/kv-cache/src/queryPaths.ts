@@ -24,16 +24,17 @@ export const newWalk = (): Walk => ({ crossed: new Set(), unknown: false })
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-const isLogical = (key: string): boolean => {
+/** `and` / `or` in any letter case, as Payload and the drizzle adapters compare them. */
+export const logicalOperator = (key: string): 'and' | 'or' | undefined => {
   const lower = key.toLowerCase()
-  return lower === 'and' || lower === 'or'
+  return lower === 'and' || lower === 'or' ? lower : undefined
 }
 
 /** `categories: { contains: { name: {...} } }` is `categories.name: {...}` (drizzle's `prefixJoinContainsWhere`). */
 const prefixWhere = (prefix: string, where: Record<string, unknown>): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(where)) {
-    if (isLogical(key) && Array.isArray(value)) {
+    if (logicalOperator(key) !== undefined && Array.isArray(value)) {
       out[key] = value.map((part) => (isObject(part) ? prefixWhere(prefix, part) : part))
     } else {
       out[`${prefix}.${key}`] = value
@@ -60,7 +61,7 @@ export class QueryPaths {
       return
     }
     for (const [key, value] of Object.entries(where)) {
-      if (isLogical(key)) {
+      if (logicalOperator(key) !== undefined) {
         if (Array.isArray(value)) for (const part of value) this.where(fields, part, walk)
         else walk.unknown = true
         continue
