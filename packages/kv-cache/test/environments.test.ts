@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { databaseIdentity } from '../src/database.js'
 import { settled, withKVCache } from '../src/index.js'
 import { type DatabaseKind, hasPostgres } from './fixtures/databases.js'
-import { startPayload, type TestPayload } from './fixtures/payload.js'
+import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
 
 /**
  * Two environments (staging and production) with the same schema and their own databases, behind
@@ -13,12 +13,15 @@ const environments = (kind: DatabaseKind) =>
     it('never serves one database’s entry to the other', async () => {
       const started: TestPayload[] = []
       try {
-        const production = await startPayload({ kind, wrap: (f, kv) => withKVCache(f, kv) })
+        const production = await startPayload({
+          kind,
+          wrap: (f, kv) => withKVCache(f, kv, steady()),
+        })
         started.push(production)
         const staging = await startPayload({
           kind,
           kv: production.kv,
-          wrap: (f, kv) => withKVCache(f, kv),
+          wrap: (f, kv) => withKVCache(f, kv, steady()),
         })
         started.push(staging)
         const find = (env: TestPayload) =>

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, resetCacheStats, settled, withKVCache } from '../src/index.js'
 import type { KVCacheOptions } from '../src/types.js'
 import { faultyKV, instrumentKV, type KVFaultPlan } from './fixtures/kv.js'
-import { startPayload, type TestPayload } from './fixtures/payload.js'
+import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 
 /**
@@ -28,7 +28,7 @@ describe('invalidation across isolates (sqlite)', () => {
       kind: 'sqlite',
       database: pair.database,
       kv: pair.kv,
-      wrap: (factory, kv) => withKVCache(factory, faultyKV(kv, plan), options),
+      wrap: (factory, kv) => withKVCache(factory, faultyKV(kv, plan), steady(options)),
     })
   })
   afterAll(async () => {
@@ -123,7 +123,7 @@ describe('what invalidation costs (sqlite)', () => {
         wrap: (factory, raw) => {
           const kv = instrumentKV(raw)
           counts = kv
-          return withKVCache(factory, recordPuts(kv.kv, puts))
+          return withKVCache(factory, recordPuts(kv.kv, puts), steady())
         },
       })
       try {
@@ -186,7 +186,10 @@ describe('item granularity (sqlite)', () => {
           docs.push(await pair.cached.findByID({ collection: 'categories', id, depth: 0 }))
         return docs
       }
+      resetCacheStats(pair.cached)
       await readAll()
+      // Every document was stored (a KV stall would have bypassed one and made it a miss below).
+      expect(getCacheStats(pair.cached).reads.categories?.findOne?.stores).toBe(ids.length)
       await pair.cached.update({
         collection: 'categories',
         id: ids[500] as number,

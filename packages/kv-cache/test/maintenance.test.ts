@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { flush, getCacheStats, purge, resetCacheStats, settled, withKVCache } from '../src/index.js'
 import { instrumentKV } from './fixtures/kv.js'
-import { startPayload, type TestPayload } from './fixtures/payload.js'
+import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 import { observeAdapter } from './suites/decorators.js'
 
@@ -123,7 +123,7 @@ describe('composition with another decorator outside the cache (sqlite)', () => 
       kv: pair.kv,
       wrap: (factory, kv) => {
         counted = instrumentKV(kv)
-        const [observed, calls] = observeAdapter(withKVCache(factory, counted.kv))
+        const [observed, calls] = observeAdapter(withKVCache(factory, counted.kv, steady()))
         log = calls
         return observed
       },

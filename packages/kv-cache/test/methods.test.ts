@@ -5,7 +5,7 @@ import type { BaseDatabaseAdapter, DatabaseAdapterObj } from 'payload'
 import { describe, expect, it, vi } from 'vitest'
 import { withKVCache } from '../src/index.js'
 import { adapterMethods } from '../src/methods.js'
-import { startPayload } from './fixtures/payload.js'
+import { startPayload, steady } from './fixtures/payload.js'
 
 /** The members of `BaseDatabaseAdapter` as the installed Payload declares them. */
 const installedAdapterMembers = (): string[] => {
@@ -107,7 +107,7 @@ describe('an adapter member the map does not know', () => {
   it('is treated as a write that may change anything when it is named like one', async () => {
     const app = await startPayload({
       kind: 'sqlite',
-      wrap: (factory, kv) => withKVCache(withNewMethod(factory), kv),
+      wrap: (factory, kv) => withKVCache(withNewMethod(factory), kv, steady()),
     })
     try {
       const { payload } = app

@@ -2,7 +2,7 @@ import type { Payload } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, settled, withKVCache } from '../src/index.js'
 import { instrumentKV } from './fixtures/kv.js'
-import { startPayload } from './fixtures/payload.js'
+import { startPayload, steady } from './fixtures/payload.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 
 /**
@@ -32,7 +32,7 @@ describe('KV round trips (sqlite)', () => {
       kind: 'sqlite',
       database: pair.database,
       kv: pair.kv,
-      wrap: (factory) => withKVCache(factory, counted.kv, { maxStaleMs: MAX_STALE_MS }),
+      wrap: (factory) => withKVCache(factory, counted.kv, steady({ maxStaleMs: MAX_STALE_MS })),
     })
     started.push(isolate)
     counted.reset()

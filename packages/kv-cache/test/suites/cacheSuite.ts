@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, resetCacheStats, withKVCache } from '../../src/index.js'
 import type { KVCacheOptions } from '../../src/types.js'
 import type { DatabaseKind } from '../fixtures/databases.js'
-import { startPair, type TestPair } from '../fixtures/payload.js'
+import { startPair, steady, type TestPair } from '../fixtures/payload.js'
 import { type SeedResult, seed } from '../fixtures/seed.js'
 import { type CallLog, observeAdapter } from './decorators.js'
 import { readBattery } from './reads.js'
@@ -22,7 +22,7 @@ export const startCachedPair = async (
     wrap: (factory, kv) => {
       const [observed, log] = observeAdapter(factory)
       db = log
-      return withKVCache(observed, kv, options)
+      return withKVCache(observed, kv, steady(options))
     },
   })
   const data = await seed(pair.cached, { posts })

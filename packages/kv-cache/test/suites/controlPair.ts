@@ -4,7 +4,7 @@ import { withKVCache } from '../../src/index.js'
 import type { KVCacheOptions } from '../../src/types.js'
 import type { DatabaseKind } from '../fixtures/databases.js'
 import { faultyKV, type InstrumentedKV, instrumentKV, type KVFaultPlan } from '../fixtures/kv.js'
-import { startPair, startPayload, type TestPair } from '../fixtures/payload.js'
+import { startPair, startPayload, steady, type TestPair } from '../fixtures/payload.js'
 import { type SeedResult, seed } from '../fixtures/seed.js'
 
 /** Database calls that got past the cache, by adapter method and collection or global slug. */
@@ -96,7 +96,11 @@ export const startControlPair = async (
       const [observed, log] = countCalls(factory)
       db = log
       kvCalls = instrumentKV(faults ? faultyKV(kv, faults) : kv)
-      return withKVCache(observed, kvCalls.kv, { ...options, waitUntil: (p) => background.push(p) })
+      return withKVCache(
+        observed,
+        kvCalls.kv,
+        steady({ ...options, waitUntil: (p) => background.push(p) }),
+      )
     },
   })
   // Seeded through the plain instance: the cached one starts like a fresh isolate, with nothing
@@ -191,7 +195,11 @@ export const startIsolate = async (
     kv: pair.kv,
     wrap: (factory, kv) => {
       kvCalls = instrumentKV(kv)
-      return withKVCache(factory, kvCalls.kv, { ...options, waitUntil: (p) => background.push(p) })
+      return withKVCache(
+        factory,
+        kvCalls.kv,
+        steady({ ...options, waitUntil: (p) => background.push(p) }),
+      )
     },
   })
   return {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, resetCacheStats, withKVCache } from '../../src/index.js'
 import type { DatabaseKind } from '../fixtures/databases.js'
 import { buildFuzzConfig, HIDDEN_TEAM } from '../fixtures/fuzzSchema.js'
-import { startPair, type TestPair } from '../fixtures/payload.js'
+import { startPair, steady, type TestPair } from '../fixtures/payload.js'
 import { type RestClient, restClient } from './controlPair.js'
 
 type ID = number | string
@@ -25,7 +25,7 @@ export const dependencyScenarios = (kind: DatabaseKind, idType?: 'uuid') => {
         kind,
         config: buildFuzzConfig,
         ...(idType ? { databaseOptions: { idType } } : {}),
-        wrap: (factory, kv) => withKVCache(factory, kv),
+        wrap: (factory, kv) => withKVCache(factory, kv, steady()),
       })
       ;({ cached, plain } = pair)
       rest = restClient(cached)

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withKVCache } from '../../src/index.js'
 import type { DatabaseKind } from '../fixtures/databases.js'
 import { buildFuzzConfig, type FuzzSlug, fuzzSlugs, HIDDEN_TEAM } from '../fixtures/fuzzSchema.js'
-import { startPair, type TestPair } from '../fixtures/payload.js'
+import { startPair, steady, type TestPair } from '../fixtures/payload.js'
 import { prng } from '../fixtures/seed.js'
 
 /**
@@ -846,7 +846,9 @@ export const fuzzSuite = (kind: DatabaseKind, options: FuzzOptions) => {
         config: buildFuzzConfig,
         ...(options.idType ? { databaseOptions: { idType: options.idType } } : {}),
         wrap: (factory, kv) =>
-          process.env.FUZZ_NOCACHE ? factory : withKVCache(factory, kv, { maxStaleMs: 60_000 }),
+          process.env.FUZZ_NOCACHE
+            ? factory
+            : withKVCache(factory, kv, steady({ maxStaleMs: 60_000 })),
       })
     })
     afterAll(() => pair?.cleanup())
