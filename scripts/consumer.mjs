@@ -1,6 +1,6 @@
 // The consumer test: what a Payload user gets from npm, checked outside this workspace.
 //
-//   node scripts/consumer.mjs [--payload <version>]... [--keep]
+//   node scripts/consumer.mjs [--payload <version>]... [--keep] [--quick-start-only | --no-quick-start]
 //
 // 1. `pnpm pack`s both packages and checks the tarballs: every source map resolves inside the
 //    tarball, no declaration imports @cloudflare/workers-types.
@@ -14,6 +14,12 @@
 // 4. Boots Payload with the cache (sqlite + an in-memory object as the KV namespace) and the hooks
 //    plugin, and checks a hit, an invalidation and the plugin's stats endpoint over Payload's REST
 //    handler.
+// 5. Copies the core README's quick start (its ```ts config and its ```jsonc wrangler.jsonc) into
+//    a fresh npm project with the D1 adapter (npm `overrides`, as the README says), runs
+//    `wrangler types`, typechecks strictly, pushes the schema from Node through wrangler's
+//    platform proxy, bundles a Worker around the config and serves it with `wrangler dev` in
+//    workerd: a repeated find is a hit written to KV through `waitUntil`, an update is read back at
+//    once, `logs: false` is never cached.
 //
 // Each --payload version runs in its own project (default: the oldest version of the peer range
 // and the payload devDependency of packages/kv-cache, the versions the README names). Needs Node 22 and the npm registry; run it
@@ -396,7 +402,7 @@ const consumerProject = (version) => {
   return dir
 }
 
-for (const version of versions) {
+for (const version of args.includes('--quick-start-only') ? [] : versions) {
   const dir = consumerProject(version)
   console.log(`::: consumer: payload ${version} in ${dir}`)
   step(`npm install (payload ${version})`, () =>
@@ -456,6 +462,322 @@ for (const version of versions) {
     if (result.status !== 0)
       process.stderr.write(result.stdout.slice(-4000) + result.stderr.slice(-4000))
   })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. The README's quick start, copied into a fresh npm project and served by wrangler in workerd
+
+/** The first fenced block of `lang` after the heading `## Quick start` of the core README. */
+const quickStartBlock = (lang) => {
+  const readme = readFileSync(join(root, 'packages/kv-cache/README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('\n## Quick start'))
+  const match = new RegExp('```' + lang + '\\n([\\s\\S]*?)\\n```').exec(section)
+  if (!match) throw new Error(`no \`\`\`${lang} block in the README's quick start`)
+  return match[1]
+}
+
+/** wrangler.jsonc as the README gives it, comments and placeholders aside. */
+const wranglerConfig = () => {
+  const text = quickStartBlock('jsonc')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('//'))
+    .join('\n')
+  return JSON.parse(text)
+}
+
+const quickStart = {
+  // What a user writes beside the README's config: a Worker that answers through Payload.
+  'src/worker.ts': `import { getPayload } from 'payload'
+import { getCacheStats } from 'payload-kv-cache'
+import config from './payload.config.js'
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const payload = await getPayload({ config })
+    const url = new URL(request.url)
+    const title = url.searchParams.get('title') ?? ''
+    try {
+      if (request.method === 'POST' && url.pathname === '/posts') {
+        const post = await payload.create({ collection: 'posts', data: { title } })
+        return json({ id: post.id })
+      }
+      const update = /^\\/posts\\/(\\d+)$/.exec(url.pathname)
+      if (request.method === 'POST' && update?.[1]) {
+        await payload.update({ collection: 'posts', id: Number(update[1]), data: { title } })
+        return json({ ok: true })
+      }
+      if (url.pathname === '/posts' || url.pathname === '/logs') {
+        const collection = url.pathname === '/posts' ? 'posts' : 'logs'
+        const found = await payload.find({ collection, depth: 0 })
+        const stats = getCacheStats(payload)
+        return json({
+          docs: found.docs,
+          reads: stats.reads[collection]?.find ?? null,
+          kvWrites: stats.kv.operations.write,
+        })
+      }
+      return json({ error: 'not found' }, 404)
+    } catch (error) {
+      return json({ error: String((error as Error)?.stack ?? error) }, 500)
+    }
+  },
+} satisfies ExportedHandler<Env>
+`,
+  // Node: the config with wrangler's local bindings (as Payload's Cloudflare template does for its
+  // CLI), so that Payload's development push creates the schema in the local D1 database.
+  'push-schema.mjs': `import { getPayload } from 'payload'
+import { getPlatformProxy } from 'wrangler'
+
+const proxy = await getPlatformProxy()
+globalThis.__quickStartEnv = proxy.env
+const { default: config } = await import('./dist/config.node.mjs')
+const payload = await getPayload({ config })
+await payload.destroy()
+await proxy.dispose()
+console.log('  ok  schema pushed to the local D1 database')
+`,
+  'cloudflare-workers-on-node.mjs': `// cloudflare:workers for the Node push above: the platform proxy's bindings.
+export const env = globalThis.__quickStartEnv
+export const waitUntil = () => {}
+`,
+  // The bundle for workerd, as the repository's benchmark bundles Payload (see
+  // packages/bench/src/workerd.ts): Node built-ins left to nodejs_compat, a require for the
+  // CommonJS parts, a fixed import.meta.url for file paths Payload never reads there.
+  'bundle.mjs': `import * as esbuild from 'esbuild'
+
+await esbuild.build({
+  entryPoints: ['src/worker.ts'],
+  outfile: 'dist/worker.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'es2022',
+  conditions: ['workerd', 'worker'],
+  external: ['cloudflare:*', 'node:*'],
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire('file:///worker.js');",
+  },
+  define: { 'import.meta.url': '"file:///worker.js"', 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'error',
+})
+await esbuild.build({
+  entryPoints: ['src/payload.config.ts'],
+  outfile: 'dist/config.node.mjs',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  packages: 'external',
+  alias: { 'cloudflare:workers': './cloudflare-workers-on-node.mjs' },
+  logLevel: 'error',
+})
+`,
+}
+
+const examplesD1 = readJSON(join(root, 'examples/d1/package.json'))
+const bench = readJSON(join(root, 'packages/bench/package.json'))
+
+const quickStartProject = () => {
+  const dir = join(work, 'quick-start')
+  mkdirSync(join(dir, 'src'), { recursive: true })
+  const payload = core.devDependencies.payload
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'payload-kv-cache-quick-start',
+        private: true,
+        type: 'module',
+        dependencies: {
+          '@payloadcms/db-d1-sqlite': core.devDependencies['@payloadcms/db-d1-sqlite'],
+          graphql: core.devDependencies.graphql,
+          payload,
+          'payload-kv-cache': `file:${tarballs['payload-kv-cache']}`,
+        },
+        devDependencies: {
+          '@types/node': core.devDependencies['@types/node'],
+          esbuild: bench.devDependencies.esbuild,
+          typescript: core.devDependencies.typescript,
+          wrangler: examplesD1.dependencies.wrangler,
+        },
+        // As the README's compatibility section says for npm: the D1 adapter pins an older payload.
+        overrides: { payload: '$payload' },
+      },
+      null,
+      2,
+    ),
+  )
+  writeFileSync(join(dir, 'src/payload.config.ts'), `${quickStartBlock('ts')}\n`)
+  for (const [file, text] of Object.entries(quickStart)) writeFileSync(join(dir, file), text)
+  const wrangler = wranglerConfig()
+  writeFileSync(
+    join(dir, 'wrangler.jsonc'),
+    JSON.stringify({ ...wrangler, main: 'dist/worker.js', no_bundle: true }, null, 2),
+  )
+  writeFileSync(join(dir, '.dev.vars'), 'PAYLOAD_SECRET=quick-start-secret\n')
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023'],
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          noEmit: true,
+          // Payload's own declarations do not compile without it (its templates set it too).
+          skipLibCheck: true,
+          // What `wrangler types` wrote (the bindings and workerd's runtime), and Node's.
+          types: ['./worker-configuration.d.ts', 'node'],
+        },
+        include: ['src'],
+      },
+      null,
+      2,
+    ),
+  )
+  return { dir, wrangler }
+}
+
+/** No telemetry, and no fetch of Cloudflare's `Request.cf` sample: this machine reaches only npm. */
+const offline = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
+
+/** `wrangler dev` on the built Worker, until `stop()`: its local D1 and KV persist in `.wrangler`. */
+const serve = async (dir, port) => {
+  const { spawn } = await import('node:child_process')
+  const child = spawn(
+    process.execPath,
+    [
+      join(dir, 'node_modules/wrangler/bin/wrangler.js'),
+      'dev',
+      '--port',
+      String(port),
+      '--ip',
+      '127.0.0.1',
+    ],
+    { cwd: dir, env: { ...env, ...offline, CI: 'true' }, stdio: 'pipe' },
+  )
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
+  const exited = new Promise((resolve) => child.on('exit', resolve))
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output.slice(-4000)}`)
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM')
+      throw new Error(`wrangler dev did not answer within 120 s:\n${output.slice(-4000)}`)
+    }
+    try {
+      await fetch(`http://127.0.0.1:${port}/`)
+      break
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  }
+  return {
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+if (!args.includes('--no-quick-start')) {
+  const { dir, wrangler } = quickStartProject()
+  console.log(`::: consumer: the README's quick start in ${dir}`)
+  check(
+    wrangler.d1_databases?.[0]?.binding === 'D1' &&
+      wrangler.kv_namespaces?.[0]?.binding === 'CACHE',
+    "the README's wrangler.jsonc declares the D1 and CACHE bindings the quick start uses",
+  )
+  step('npm install (quick start)', () =>
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: dir,
+      capture: true,
+    }),
+  )
+  const wranglerBin = join(dir, 'node_modules/wrangler/bin/wrangler.js')
+  const quiet = { cwd: dir, capture: true, env: { ...env, ...offline } }
+  step('wrangler types and typecheck (quick start)', () => {
+    run(process.execPath, [wranglerBin, 'types'], quiet)
+    const result = run(
+      process.execPath,
+      [join(dir, 'node_modules/typescript/bin/tsc'), '-p', '.'],
+      {
+        ...quiet,
+        allowFailure: true,
+      },
+    )
+    check(result.status === 0, 'the quick start compiles strictly, typed by `wrangler types`')
+    if (result.status !== 0) process.stdout.write(result.stdout)
+  })
+  step('bundle and push the schema (quick start)', () => {
+    run(process.execPath, ['bundle.mjs'], quiet)
+    // The README's advice for development with the D1 adapter's peer pin (it never runs in the Worker).
+    const pushed = run(process.execPath, ['push-schema.mjs'], {
+      ...quiet,
+      env: { ...quiet.env, PAYLOAD_DISABLE_DEPENDENCY_CHECKER: 'true' },
+      allowFailure: true,
+    })
+    process.stdout.write(
+      pushed.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('  '))
+        .join('\n'),
+    )
+    console.log()
+    check(pushed.status === 0, 'Payload pushes the schema to the local D1 database from Node')
+    if (pushed.status !== 0)
+      process.stderr.write(pushed.stdout.slice(-3000) + pushed.stderr.slice(-3000))
+  })
+  const started = performance.now()
+  console.log('::: consumer: wrangler dev (quick start)')
+  const port = 8700 + Math.floor(Math.random() * 80)
+  const server = await serve(dir, port)
+  try {
+    const call = async (method, path) => {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, { method })
+      const body = await response.json()
+      if (!response.ok)
+        throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(body)}`)
+      return body
+    }
+    const { id } = await call('POST', '/posts?title=first')
+    await call('GET', '/posts')
+    const again = await call('GET', '/posts')
+    const hits = again.reads?.hits
+    check(
+      again.docs?.[0]?.title === 'first' && hits && hits.memory + hits.kv >= 1,
+      `in workerd, a repeated find is a hit (${JSON.stringify(again.reads)})`,
+    )
+    check(
+      again.kvWrites >= 1,
+      `the entry was written to KV through waitUntil (${again.kvWrites} writes)`,
+    )
+    await call('POST', `/posts/${id}?title=second`)
+    const fresh = await call('GET', '/posts')
+    check(fresh.docs?.[0]?.title === 'second', 'after an update the next find reads the new title')
+    const before = await call('GET', '/logs')
+    const logs = await call('GET', '/logs')
+    check(
+      logs.reads === null && logs.kvWrites === before.kvWrites,
+      `\`logs: false\` is never cached: no read counted, no KV write (${JSON.stringify(logs)})`,
+    )
+  } catch (error) {
+    check(
+      false,
+      `the quick start answers in workerd: ${error.message}\n${server.output().slice(-3000)}`,
+    )
+  } finally {
+    await server.stop()
+  }
+  timings.push(['wrangler dev (quick start)', (performance.now() - started) / 1000])
 }
 
 const total = timings.reduce((sum, [, seconds]) => sum + seconds, 0)
