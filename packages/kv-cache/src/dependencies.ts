@@ -11,19 +11,22 @@ import { type ConfigLike, Schema, type Scope } from './scopes.js'
  * - `c:B:list`  any change to collection B, its versions, or the join and path reads over it
  * - `c:B:items` a change to B whose documents are not known (updateMany, deleteMany)
  * - `c:B:id:X`  a change to document X of B (X as the database matches it, see `ids.ts`)
- * - `c:B:del`   a delete in B: foreign keys then null or remove references to B elsewhere, with
- *               no adapter call on the referencing collection
  * - `g:G`       any change to global G or its versions
  * - `all`       everything (`flush()`, migrations)
  *
  * A by-ID read of X in A depends on `c:A:items` and `c:A:id:X`, so it survives writes to other
- * documents of A; every other read of A depends on `c:A:list`. Every read also depends on:
- * - `c:B:list` for every collection B its query walks into (`where`, `sort`, join queries, a
- *   distinct `field`, through relationships and joins) and every collection A's joins read;
- * - `c:C:del` for every collection C referenced by A, by a collection on any of those paths, or
- *   by a joined collection: deleting C changes their rows without a write to them.
- * A query the walker cannot place (see `queryPaths.ts`) depends on `list` and `del` of every
- * collection reachable from A: coarse, never nothing.
+ * documents of A; every other read of A depends on `c:A:list`. Every read also depends on
+ * `c:B:list` for every collection B its query walks into (`where`, `sort`, join queries, a
+ * distinct `field`, through relationships and joins) and every collection A's joins read. A
+ * query the walker cannot place (see `queryPaths.ts`) depends on `list` of every collection
+ * reachable from A: coarse, never nothing.
+ *
+ * Deleting a document of C changes the rows of every collection B and global G that reference C
+ * (foreign keys null or remove the references) without an adapter call on B or G. So the delete
+ * also bumps `c:B:list` and `c:B:items` of every such B, and `g:G`: reads never carry a token per
+ * referenced collection, which keeps a fresh isolate's token reads few (deletes are rare, reads
+ * are not), and every read that sees B's rows (of B, by ID in B, through B on a path or a join)
+ * already depends on one of those.
  */
 
 export type ReadDescription = {
@@ -76,8 +79,8 @@ export class Dependencies {
   readonly #paths: QueryPaths
   /** Collections whose changes some cached read can see. */
   readonly #watched = new Set<string>()
-  /** Collections whose deletes some cached read can see (through foreign keys). */
-  readonly #referenced = new Set<string>()
+  /** For a collection C: the tokens its deletes make stale elsewhere (see above). */
+  readonly #referrers = new Map<string, Set<string>>()
 
   constructor(
     config: ConfigLike,
@@ -99,7 +102,17 @@ export class Dependencies {
       const collection = this.schema.collections.get(slug)
       if (collection) scopes.push(collection)
     }
-    for (const scope of scopes) for (const slug of scope.references) this.#referenced.add(slug)
+    for (const scope of scopes) {
+      const tokens =
+        scope.kind === 'global'
+          ? [`g:${scope.slug}`]
+          : [`c:${scope.slug}:list`, `c:${scope.slug}:items`]
+      for (const slug of scope.references) {
+        let referrers = this.#referrers.get(slug)
+        if (!referrers) this.#referrers.set(slug, (referrers = new Set()))
+        for (const token of tokens) referrers.add(token)
+      }
+    }
   }
 
   /** The canonical id of a document of `slug`, or `undefined` when it cannot be placed. */
@@ -153,24 +166,17 @@ export class Dependencies {
     // queryDrafts and findVersions return joins too, so every collection read depends on them.
     if (!isGlobal) this.#paths.joins(scope, args.joins, walk)
 
-    const onPath = new Set<Scope>([scope])
     const crossed = walk.unknown ? this.schema.reachable(scope.kind, scope.slug) : walk.crossed
     for (const slug of crossed) {
       // Also the read's own collection when its query walks back into it (a self-relationship):
       // a by-ID read then depends on other documents too.
       out.add(`c:${slug}:list`)
-      const next = this.schema.collections.get(slug)
-      if (!next) return undefined
-      onPath.add(next)
-    }
-    for (const through of onPath) {
-      for (const slug of through.references) out.add(`c:${slug}:del`)
+      if (!this.schema.collections.has(slug)) return undefined
     }
     for (const token of out) {
       const slug = token.startsWith('c:') ? token.split(':')[1] : undefined
       // A dependency on a collection whose writes are not tracked would never be invalidated.
-      if (slug !== undefined && !this.#watched.has(slug) && !token.endsWith(':del'))
-        return undefined
+      if (slug !== undefined && !this.#watched.has(slug)) return undefined
     }
     return [...out]
   }
@@ -192,8 +198,8 @@ export class Dependencies {
         }
       }
     }
-    if (write.deletes && !write.versions && this.#referenced.has(write.slug)) {
-      out.push(`c:${write.slug}:del`)
+    if (write.deletes && !write.versions) {
+      for (const token of this.#referrers.get(write.slug) ?? []) out.push(token)
     }
     return out
   }
