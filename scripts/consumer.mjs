@@ -471,7 +471,8 @@ for (const version of args.includes('--quick-start-only') ? [] : versions) {
 const quickStartBlock = (lang) => {
   const readme = readFileSync(join(root, 'packages/kv-cache/README.md'), 'utf8')
   const section = readme.slice(readme.indexOf('\n## Quick start'))
-  const match = new RegExp('```' + lang + '\\n([\\s\\S]*?)\\n```').exec(section)
+  const fence = '```'
+  const match = new RegExp(`${fence}${lang}\\n([\\s\\S]*?)\\n${fence}`).exec(section)
   if (!match) throw new Error(`no \`\`\`${lang} block in the README's quick start`)
   return match[1]
 }

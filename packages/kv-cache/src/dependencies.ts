@@ -108,8 +108,8 @@ export class Dependencies {
           ? [`g:${scope.slug}`]
           : [`c:${scope.slug}:list`, `c:${scope.slug}:items`]
       for (const slug of scope.references) {
-        let referrers = this.#referrers.get(slug)
-        if (!referrers) this.#referrers.set(slug, (referrers = new Set()))
+        const referrers = this.#referrers.get(slug) ?? new Set<string>()
+        this.#referrers.set(slug, referrers)
         for (const token of tokens) referrers.add(token)
       }
     }
