@@ -21,7 +21,12 @@ export default createConfig({
   // The cache's background KV writes must outlive the response: the current request's
   // `ctx.waitUntil` (OpenNext keeps one context per request), never one captured at start-up.
   waitUntil: (promise) => {
-    if (inWorkerd) getCloudflareContext().ctx.waitUntil(promise)
+    if (!inWorkerd) return // Node (the CLI, the build): the promise just runs.
+    try {
+      getCloudflareContext().ctx.waitUntil(promise)
+    } catch {
+      // Outside a request there is no context to keep alive; the promise still runs.
+    }
   },
   admin: {
     importMap: { baseDir: dirname },
