@@ -50,6 +50,12 @@ describe('the public site', () => {
     )
     expect(await page.locator('.posts .tag').count()).toBeGreaterThan(0)
     await page.screenshot({ path: path.join(screenshots, 'home.png'), fullPage: false })
+    // Every link of the header global leads to a page of the site.
+    const links = await page
+      .locator('.site-header nav a')
+      .evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('href') ?? ''))
+    expect(links.length).toBeGreaterThan(1)
+    for (const href of links.filter((link) => link !== '/admin')) await view(`${baseURL}${href}`)
   })
 
   test('a post page shows the post and its comments through the join field', async () => {
