@@ -1,7 +1,8 @@
 import { sqliteD1Adapter } from '@payloadcms/db-d1-sqlite'
-import { buildConfig, type SanitizedConfig } from 'payload'
+import { buildConfig, type Config, type SanitizedConfig } from 'payload'
 import { type KVCacheOptions, withKVCache } from 'payload-kv-cache'
-import { appConfig } from 'payload-kv-cache-example-shared'
+// The schema only (`/config`): the package's index also holds Node-only helpers (a REST server).
+import { appConfig } from 'payload-kv-cache-example-shared/config'
 import { kvCacheInvalidation } from 'payload-kv-cache-hooks'
 import type { CloudflareContext } from './cloudflare.js'
 
@@ -15,6 +16,10 @@ export type ExampleConfigOptions = Pick<CloudflareContext, 'env' | 'waitUntil'> 
   /** Push the schema to D1 in development (Payload's default). The demo's second instance turns it off. */
   push?: boolean
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
+  /** Merged into the shared `admin` config (the Next.js app adds its import map and avatar). */
+  admin?: Config['admin']
+  /** Payload's logger; default pino at `logLevel`. */
+  logger?: Config['logger']
 }
 
 /** The example's Payload config, given the Cloudflare bindings. */
@@ -24,10 +29,14 @@ export const createConfig = ({
   cache = {},
   push,
   logLevel = 'info',
+  admin,
+  logger,
 }: ExampleConfigOptions): Promise<SanitizedConfig> => {
   const database = sqliteD1Adapter({ binding: env.D1, ...(push === false ? { push: false } : {}) })
+  const app = appConfig()
   return buildConfig({
-    ...appConfig(),
+    ...app,
+    admin: { ...app.admin, ...admin },
     secret: env.PAYLOAD_SECRET || process.env.PAYLOAD_SECRET || 'local-development-only',
     // The one line this package is about: Payload's D1 adapter, with its reads cached in KV.
     db:
@@ -52,6 +61,6 @@ export const createConfig = ({
               endpoints: true,
             }),
           ],
-    logger: { options: { level: logLevel } },
+    logger: logger ?? { options: { level: logLevel } },
   })
 }
