@@ -68,6 +68,7 @@ describe('kvCacheInvalidation config', () => {
     expect(endpoints.map(({ method, path }) => `${method} ${path}`)).toEqual([
       'get /hello',
       'get /kv-cache/stats',
+      'post /kv-cache/flush',
       'post /kv-cache/purge',
     ])
   })
@@ -99,7 +100,7 @@ describe('kvCacheInvalidation config', () => {
 
   it('rejects unknown options and bad endpoint options', () => {
     expect(() => apply(unchecked({ collection: { posts: 'item' } }))).toThrow(
-      /unknown option\(s\) collection; valid: collections, globals, enabled, endpoints/,
+      /unknown option\(s\) collection; valid: collections, globals, enabled, endpoints, dashboard/,
     )
     expect(() => apply(unchecked({ endpoints: { access: true } }))).toThrow(
       /endpoints\.access must be a function/,

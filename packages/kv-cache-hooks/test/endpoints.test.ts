@@ -8,13 +8,17 @@ import {
   type Plugin,
   type SanitizedConfig,
 } from 'payload'
-import { type CacheStats, getCacheStats, withKVCache } from 'payload-kv-cache'
+import { getCacheStats, withKVCache } from 'payload-kv-cache'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDatabase, type TestDatabase } from '../../kv-cache/test/fixtures/databases.js'
 import { startMiniflare, type TestMiniflare } from '../../kv-cache/test/fixtures/miniflare.js'
 import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
 import { type SeedResult, seed } from '../../kv-cache/test/fixtures/seed.js'
-import { type KVCacheEndpointsOptions, kvCacheInvalidation } from '../src/index.js'
+import {
+  type KVCacheEndpointsOptions,
+  type KVCacheStatsResponse,
+  kvCacheInvalidation,
+} from '../src/index.js'
 
 /** A second auth collection: its users can log in, but they are not admin users. */
 const members: Plugin = (config) => ({
@@ -160,8 +164,10 @@ describe('kv-cache REST endpoints, default access', () => {
     const response = await app.rest('GET', '/kv-cache/stats', { token: admin })
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/application\/json/)
-    const stats = (await response.json()) as CacheStats
+    const { since, globals, ...stats } = (await response.json()) as KVCacheStatsResponse
     expect(stats).toEqual(getCacheStats(app.payload))
+    expect(globals).toEqual(['header'])
+    expect(Date.parse(since)).toBeLessThanOrEqual(Date.now())
     expect(stats.reads.posts?.find).toMatchObject({ misses: 1, hits: { memory: 1, kv: 0 } })
     // Any user of config.admin.user, whatever their role.
     expect((await app.rest('GET', '/kv-cache/stats', { token: editor })).status).toBe(200)
