@@ -13,7 +13,7 @@ export const DASHBOARD_VIEW_KEY = 'kvCache'
 /** What the dashboard's server components receive as `serverProps` from the config. */
 export type DashboardServerProps = {
   /** The view's path under the admin route. */
-  dashboardPath: string
+  dashboardPath: `/${string}`
   /** `endpoints.access`, when given: the view applies the same rule as the endpoints. */
   access?: KVCacheEndpointsOptions['access']
 }
@@ -29,7 +29,8 @@ export const addDashboard = (
 ): Config['admin'] => {
   const admin = config.admin ?? {}
   const components = admin.components ?? {}
-  const path = (dashboard === true ? undefined : dashboard.path) ?? '/kv-cache'
+  // Validated: starts with '/'.
+  const path = ((dashboard === true ? undefined : dashboard.path) ?? '/kv-cache') as `/${string}`
   const serverProps: DashboardServerProps = { dashboardPath: path, ...(access ? { access } : {}) }
   return {
     ...admin,
@@ -43,7 +44,7 @@ export const addDashboard = (
         ...components.views,
         [DASHBOARD_VIEW_KEY]: {
           Component: { path: DASHBOARD_COMPONENTS.view, serverProps },
-          path: path as `/${string}`,
+          path,
           exact: true,
         },
       },
