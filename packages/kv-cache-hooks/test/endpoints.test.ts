@@ -117,6 +117,11 @@ const startRestPayload = async (
   }
 }
 
+/** The libsql client under `@payloadcms/db-sqlite`, for a write the cache does not see. */
+type SqliteDrizzle = {
+  drizzle: { $client: { execute(query: { sql: string; args: unknown[] }): Promise<unknown> } }
+}
+
 /** Every key in the namespace, through as many `list` pages as it takes. */
 const allKeys = async (kv: KVNamespace): Promise<string[]> => {
   const keys: string[] = []
@@ -148,12 +153,14 @@ describe('kv-cache REST endpoints, default access', () => {
 
   it('refuses an anonymous request (403)', async () => {
     expect((await app.rest('GET', '/kv-cache/stats')).status).toBe(403)
+    expect((await app.rest('POST', '/kv-cache/flush')).status).toBe(403)
     const purge = await app.rest('POST', '/kv-cache/purge', { body: '{"all":true}' })
     expect(purge.status).toBe(403)
   })
 
   it('refuses a logged-in user of another auth collection (403)', async () => {
     expect((await app.rest('GET', '/kv-cache/stats', { token: member })).status).toBe(403)
+    expect((await app.rest('POST', '/kv-cache/flush', { token: member })).status).toBe(403)
     const purge = await app.rest('POST', '/kv-cache/purge', { token: member, body: '{"all":true}' })
     expect(purge.status).toBe(403)
   })
@@ -169,8 +176,35 @@ describe('kv-cache REST endpoints, default access', () => {
     expect(globals).toEqual(['header'])
     expect(Date.parse(since)).toBeLessThanOrEqual(Date.now())
     expect(stats.reads.posts?.find).toMatchObject({ misses: 1, hits: { memory: 1, kv: 0 } })
+    // What the dashboard shows besides reads: KV operations, their cost, the circuit.
+    expect(stats.kv.circuit).toBe('closed')
+    expect(stats.kv.operations.read).toBeGreaterThan(0)
+    expect(stats.cost.reads).toBeGreaterThanOrEqual(stats.kv.operations.read)
+    expect(stats.cost.usd).toBeGreaterThan(0)
     // Any user of config.admin.user, whatever their role.
     expect((await app.rest('GET', '/kv-cache/stats', { token: editor })).status).toBe(200)
+  })
+
+  it('flushes: a read served from the cache before reaches the database after', async () => {
+    const { payload } = app
+    const [page] = (await payload.find({ collection: 'pages', depth: 0, limit: 1 })).docs
+    if (!page) throw new Error('the seed has no pages')
+    const title = async () =>
+      (await payload.findByID({ collection: 'pages', id: page.id, depth: 0 })).title
+    expect(await title()).toBe(page.title)
+    await app.filled()
+    // Straight to SQL, behind Payload's back: the cache cannot know, and keeps serving.
+    await (payload.db as unknown as SqliteDrizzle).drizzle.$client.execute({
+      sql: 'UPDATE pages SET title = ? WHERE id = ?',
+      args: ['Changed behind the cache', page.id],
+    })
+    expect(await title()).toBe(page.title)
+
+    const response = await app.rest('POST', '/kv-cache/flush', { token: admin })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ flushed: true })
+    expect(await title()).toBe('Changed behind the cache')
+    expect(getCacheStats(payload).invalidations['*']).toBeGreaterThanOrEqual(1)
   })
 
   it('purges the stored entries of a collection, then of everything', async () => {
