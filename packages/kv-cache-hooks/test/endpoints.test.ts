@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { KVNamespace } from '@cloudflare/workers-types'
 import {
+  createLocalReq,
   getPayload,
   handleEndpoints,
   type Payload,
@@ -14,6 +15,7 @@ import { createDatabase, type TestDatabase } from '../../kv-cache/test/fixtures/
 import { startMiniflare, type TestMiniflare } from '../../kv-cache/test/fixtures/miniflare.js'
 import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
 import { type SeedResult, seed } from '../../kv-cache/test/fixtures/seed.js'
+import { dashboardViewData } from '../src/dashboard/viewData.js'
 import {
   type KVCacheEndpointsOptions,
   type KVCacheStatsResponse,
@@ -185,6 +187,24 @@ describe('kv-cache REST endpoints, default access', () => {
     expect((await app.rest('GET', '/kv-cache/stats', { token: editor })).status).toBe(200)
   })
 
+  it('shows the dashboard view to the users the stats endpoint answers, and no figure to others', async () => {
+    const { payload } = app
+    const userOf = async (collection: 'members' | 'users', email?: string | null) => {
+      const { docs } = await payload.find({ collection, where: { email: { equals: email } } })
+      return { ...docs[0], collection } as PayloadRequest['user']
+    }
+    const asUser = async (user: PayloadRequest['user']) =>
+      dashboardViewData(await createLocalReq({ user: user ?? undefined }, payload))
+    const admin = await asUser(await userOf('users', app.data.users.admin.email))
+    expect(admin).toMatchObject({ show: 'stats', apiRoute: '/api' })
+    if (admin.show !== 'stats') throw new Error('unreachable')
+    expect(admin.stats.total).toEqual(getCacheStats(payload).total)
+    expect(await asUser(null)).toEqual({ show: 'refused' })
+    expect(await asUser(await userOf('members', 'member@example.com'))).toEqual({
+      show: 'refused',
+    })
+  })
+
   it('flushes: a read served from the cache before reaches the database after', async () => {
     const { payload } = app
     const [page] = (await payload.find({ collection: 'pages', depth: 0, limit: 1 })).docs
@@ -278,16 +298,29 @@ describe('kv-cache REST endpoints, custom access', () => {
   let app: RestPayload
   const seen: Array<PayloadRequest['user']> = []
 
+  // Only requests carrying a header, logged in or not: the option replaces the default.
+  const access: KVCacheEndpointsOptions['access'] = (req) => {
+    seen.push(req.user)
+    return req.headers.get('x-ops-key') === 'let-me-in'
+  }
+
   beforeAll(async () => {
-    // Only requests carrying a header, logged in or not: the option replaces the default.
-    app = await startRestPayload({
-      access: (req) => {
-        seen.push(req.user)
-        return req.headers.get('x-ops-key') === 'let-me-in'
-      },
-    })
+    app = await startRestPayload({ access })
   })
   afterAll(() => app?.cleanup())
+
+  it('applies the same rule to the dashboard view', async () => {
+    const { payload } = app
+    const [admin] = (await payload.find({ collection: 'users', limit: 1 })).docs
+    const asAdmin = await createLocalReq(
+      { user: { ...admin, collection: 'users' } as never },
+      payload,
+    )
+    expect(await dashboardViewData(asAdmin, access)).toEqual({ show: 'refused' })
+    const withKey = await createLocalReq({}, payload)
+    withKey.headers = new Headers({ 'x-ops-key': 'let-me-in' })
+    expect(await dashboardViewData(withKey, access)).toMatchObject({ show: 'stats' })
+  })
 
   it('refuses an admin user when access returns false', async () => {
     const admin = await app.login('users', app.data.users.admin)

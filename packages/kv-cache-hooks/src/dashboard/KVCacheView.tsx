@@ -2,11 +2,9 @@ import { DefaultTemplate } from '@payloadcms/next/templates'
 import { Banner, Gutter } from '@payloadcms/ui'
 import type { AdminViewServerProps } from 'payload'
 import type { ReactNode } from 'react'
-import { isAdminUser } from '../endpoints/guard.js'
 import type { DashboardServerProps } from '../utilities/addDashboard.js'
-import { hasKVCache } from '../utilities/hasKVCache.js'
-import { statsResponse } from '../utilities/statsResponse.js'
 import { KVCacheDashboard } from './KVCacheDashboard.js'
+import { dashboardViewData } from './viewData.js'
 
 /**
  * The admin view at `/admin/kv-cache` (a server component). It applies the endpoints' access rule
@@ -14,30 +12,26 @@ import { KVCacheDashboard } from './KVCacheDashboard.js'
  * endpoints, which check again.
  */
 export const KVCacheView = async (props: AdminViewServerProps & Partial<DashboardServerProps>) => {
-  const { access = isAdminUser, initPageResult, params, searchParams } = props
+  const { access, initPageResult, params, searchParams } = props
   const { locale, permissions, req, visibleEntities } = initPageResult
   const { payload } = req
 
+  const data = await dashboardViewData(req, access)
   let content: ReactNode
-  if (!(await access(req))) {
+  if (data.show === 'refused') {
     content = (
       <Banner type="error">
         You are not allowed to see the cache statistics. Ask an administrator.
       </Banner>
     )
-  } else if (!hasKVCache(payload)) {
+  } else if (data.show === 'no-cache') {
     content = (
       <Banner type="warning">
         This Payload instance has no KV cache: wrap config.db with withKVCache(...).
       </Banner>
     )
   } else {
-    content = (
-      <KVCacheDashboard
-        apiRoute={payload.config.routes.api}
-        initialStats={statsResponse(payload)}
-      />
-    )
+    content = <KVCacheDashboard apiRoute={data.apiRoute} initialStats={data.stats} />
   }
 
   return (
