@@ -29,7 +29,12 @@ describe('kvCacheInvalidation config', () => {
   it('returns the config untouched with enabled: false, even with options it would reject', () => {
     const incoming = config()
     const result = apply(
-      unchecked({ enabled: false, collections: { nope: 'sometimes' }, endpoints: true }),
+      unchecked({
+        enabled: false,
+        collections: { nope: 'sometimes' },
+        endpoints: true,
+        dashboard: 'yes',
+      }),
       incoming,
     )
     expect(result).toBe(incoming)
@@ -37,6 +42,7 @@ describe('kvCacheInvalidation config', () => {
     expect(result.collections?.[0]?.hooks?.afterDelete).toBeUndefined()
     expect(result.endpoints).toHaveLength(1)
     expect(result.onInit).toBeUndefined()
+    expect(result.admin).toBeUndefined()
   })
 
   it('appends afterChange and afterDelete hooks to the named collections, after the existing ones', () => {
