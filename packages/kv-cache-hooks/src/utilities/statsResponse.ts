@@ -2,7 +2,10 @@ import type { Payload } from 'payload'
 import { getCacheStats } from 'payload-kv-cache'
 import type { KVCacheStatsResponse } from '../types.js'
 
-const started = new WeakMap<Payload, string>()
+/** Shared by every copy of this module in the process (Next.js bundles one per layer). */
+const started = ((globalThis as { [key: symbol]: unknown })[
+  Symbol.for('payload-kv-cache-hooks.started')
+] ??= new WeakMap<Payload, string>()) as WeakMap<Payload, string>
 
 /** Notes when this instance's counters started (the plugin calls it from `onInit`). */
 export const markStarted = (payload: Payload): void => {
