@@ -204,9 +204,9 @@ describe('the dashboard figures, rendered to HTML', () => {
     const rows = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((match) => text(match[1] ?? '').trim())
     // Totals, then one row per slug, most looked-up first; pages only invalidated.
     expect(rows).toContain('all collections and globals 92.5% 1,095 144 101 7 101')
-    expect(rows).toContain('posts collection 91.9% 1,000 140 100 100 12')
-    expect(rows).toContain('header global 99.0% 95 4 1 1 0')
-    expect(rows).toContain('pages collection 0.0% 0 0 0 0 3')
+    expect(rows).toContain('posts collection 91.9% 1,000 140 100 0 100 12')
+    expect(rows).toContain('header global 99.0% 95 4 1 0 1 0')
+    expect(rows).toContain('pages collection 0.0% 0 0 0 0 0 3')
     expect(text(html)).toMatch(/Flushes: 2\. Memory tier: 42 entries, 175\.8 KiB/)
   })
 

@@ -97,6 +97,7 @@ export const KVCacheFigures = ({ stats, now = Date.now() }: KVCacheFiguresProps)
           'memory hits',
           'KV hits',
           'misses',
+          'bypasses',
           'stores',
           'invalidations',
         ]}
@@ -108,13 +109,16 @@ export const KVCacheFigures = ({ stats, now = Date.now() }: KVCacheFiguresProps)
           formatCount(row.hits.memory),
           formatCount(row.hits.kv),
           formatCount(row.misses),
+          formatCount(row.bypasses),
           formatCount(row.stores),
           formatCount(row.invalidations),
         ])}
       />
       <p>
-        Flushes: {formatCount(flushes)}. Memory tier: {formatCount(memory.entries)} entries,{' '}
-        {formatBytes(memory.bytes)}.
+        Bypasses are reads the cache did not look up: those of logged-in users (your own admin
+        browsing, with the default authenticatedReads: &apos;database&apos;), reads inside
+        transactions, and reads with caching turned off. Flushes: {formatCount(flushes)}. Memory
+        tier: {formatCount(memory.entries)} entries, {formatBytes(memory.bytes)}.
       </p>
 
       <h3>KV operations and cost</h3>
