@@ -25,6 +25,7 @@ const cell: CSSProperties = {
 }
 const first: CSSProperties = { ...cell, textAlign: 'left' }
 const table: CSSProperties = { borderCollapse: 'collapse', width: '100%', marginBottom: 32 }
+const heading: CSSProperties = { marginTop: 'calc(var(--base) * 1.5)' }
 
 const Table = ({ head, rows }: { head: string[]; rows: ReactNode[][] }) => (
   <table style={table}>
@@ -74,7 +75,7 @@ export const KVCacheFigures = ({ stats, now = Date.now() }: KVCacheFiguresProps)
         different isolate.
       </p>
 
-      <h3>Reads</h3>
+      <h3 style={heading}>Reads</h3>
       <Table
         head={['', 'hit rate', 'memory hits', 'KV hits', 'misses', 'bypasses', 'stores']}
         rows={[
@@ -121,7 +122,7 @@ export const KVCacheFigures = ({ stats, now = Date.now() }: KVCacheFiguresProps)
         tier: {formatCount(memory.entries)} entries, {formatBytes(memory.bytes)}.
       </p>
 
-      <h3>KV operations and cost</h3>
+      <h3 style={heading}>KV operations and cost</h3>
       <Table
         head={['', 'reads', 'writes', 'deletes', 'lists', 'cost']}
         rows={[
