@@ -12,9 +12,10 @@ import type { KVBinding, KVCacheOptions } from './types.js'
  * hands all of them the same Payload instance, so a module-level map would find no cache from a
  * server component when a route handler built the instance.
  */
-const caches = ((globalThis as { [key: symbol]: unknown })[
-  Symbol.for('payload-kv-cache.caches')
-] ??= new WeakMap<object, KVCache>()) as WeakMap<object, KVCache>
+const registry = globalThis as { [key: symbol]: WeakMap<object, KVCache> | undefined }
+const CACHES = Symbol.for('payload-kv-cache.caches')
+const caches = registry[CACHES] ?? new WeakMap<object, KVCache>()
+registry[CACHES] = caches
 
 /** The cache of a Payload instance, or `undefined` when its adapter is not wrapped. */
 export const cacheOf = (payload: Pick<Payload, 'db'> | object): KVCache | undefined =>

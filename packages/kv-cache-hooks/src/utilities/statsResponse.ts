@@ -3,9 +3,10 @@ import { getCacheStats } from 'payload-kv-cache'
 import type { KVCacheStatsResponse } from '../types.js'
 
 /** Shared by every copy of this module in the process (Next.js bundles one per layer). */
-const started = ((globalThis as { [key: symbol]: unknown })[
-  Symbol.for('payload-kv-cache-hooks.started')
-] ??= new WeakMap<Payload, string>()) as WeakMap<Payload, string>
+const registry = globalThis as { [key: symbol]: WeakMap<Payload, string> | undefined }
+const STARTED = Symbol.for('payload-kv-cache-hooks.started')
+const started = registry[STARTED] ?? new WeakMap<Payload, string>()
+registry[STARTED] = started
 
 /** Notes when this instance's counters started (the plugin calls it from `onInit`). */
 export const markStarted = (payload: Payload): void => {
