@@ -3,17 +3,19 @@
 //   node scripts/consumer.mjs [--payload <version>]... [--keep] [--quick-start-only | --no-quick-start]
 //
 // 1. `pnpm pack`s both packages and checks the tarballs: every source map resolves inside the
-//    tarball, no declaration imports @cloudflare/workers-types.
+//    tarball, no declaration imports @cloudflare/workers-types, the hooks package's dashboard entry
+//    points (/rsc, /client) are built and typed, and its React peers are optional.
 // 2. Creates a fresh npm project in the system temp folder (outside the repository, so no
 //    workspace package or pnpm setting can leak in) and `npm install`s the tarballs with payload,
-//    @payloadcms/db-sqlite and graphql, without @cloudflare/workers-types.
+//    @payloadcms/db-sqlite and graphql, without @cloudflare/workers-types; checks that npm left out
+//    the optional peers (react, @payloadcms/ui, @payloadcms/next) and that /rsc and /client resolve.
 // 3. Typechecks a small app strictly under NodeNext and Bundler resolution, with `// @ts-expect-error`
 //    lines that must stay errors (a wrong binding, an unknown option, a misspelt context.kvCache);
 //    then our declarations alone with `skipLibCheck: false` (errors in Payload's own declarations,
 //    which its templates skip, are not ours and are ignored).
 // 4. Boots Payload with the cache (sqlite + an in-memory object as the KV namespace) and the hooks
-//    plugin, and checks a hit, an invalidation and the plugin's stats endpoint over Payload's REST
-//    handler.
+//    plugin (dashboard on: it needs no React to build the config), and checks a hit, an
+//    invalidation, and the plugin's stats and flush endpoints over Payload's REST handler.
 // 5. Copies the core README's quick start (its ```ts config and its ```jsonc wrangler.jsonc) into
 //    a fresh npm project with the D1 adapter (npm `overrides`, as the README says), runs
 //    `wrangler types`, typechecks strictly, pushes the schema from Node through wrangler's
@@ -172,6 +174,31 @@ step('inspect tarballs', () => {
       !JSON.stringify(manifest).includes('workspace:'),
       `${name}: no workspace: protocol left in package.json`,
     )
+    if (name === 'payload-kv-cache-hooks') {
+      // The dashboard's entry points: built, typed, the client one marked for React.
+      for (const entry of ['rsc', 'client']) {
+        const exported = manifest.exports?.[`./${entry}`]
+        check(
+          Boolean(exported) &&
+            existsSync(join(pkg, exported.import)) &&
+            existsSync(join(pkg, exported.types)),
+          `${name}: exports ./${entry} with its types`,
+        )
+      }
+      const client = join(pkg, 'dist/exports/client.js')
+      check(
+        existsSync(client) && readFileSync(client, 'utf8').startsWith("'use client'"),
+        `${name}: the client entry starts with 'use client'`,
+      )
+      const optional = ['react', '@payloadcms/ui', '@payloadcms/next']
+      check(
+        optional.every(
+          (peer) =>
+            manifest.peerDependencies?.[peer] && manifest.peerDependenciesMeta?.[peer]?.optional,
+        ),
+        `${name}: ${optional.join(', ')} are optional peer dependencies`,
+      )
+    }
   }
 })
 
@@ -224,7 +251,8 @@ export default buildConfig({
     { slug: 'users', auth: true, fields: [] },
     { slug: 'posts', fields: [{ name: 'title', type: 'text' }] },
   ],
-  plugins: [kvCacheInvalidation({ collections: { posts: 'item' }, endpoints: true })],
+  // The dashboard only adds import paths to the config: React is not needed to build it.
+  plugins: [kvCacheInvalidation({ collections: { posts: 'item' }, endpoints: true, dashboard: true })],
 })
 `,
   'src/typeErrors.ts': `// Every line under a @ts-expect-error must stay a type error: tsc fails on an unused directive.
@@ -246,6 +274,8 @@ withKVCache(adapter, memoryKV(), { tll: 60 })
 withKVCache(adapter, memoryKV(), { ttl: '60' })
 // @ts-expect-error \`collection\` is no option of the plugin
 kvCacheInvalidation({ collection: {} })
+// @ts-expect-error \`pth\` is no option of the dashboard
+kvCacheInvalidation({ dashboard: { pth: '/cache' } })
 
 export const contexts: RequestContext[] = [
   { kvCache: { bypass: true } },
@@ -310,6 +340,21 @@ try {
     fail(\`stats endpoint answered \${JSON.stringify(body)}\`)
   }
   console.log('  ok  GET /api/kv-cache/stats: 403 anonymous, 200 with the hits and invalidations for an admin')
+
+  const flushed = await handleEndpoints({
+    config,
+    request: new Request('http://localhost:3000/api/kv-cache/flush', {
+      method: 'POST',
+      headers: { Authorization: \`JWT \${token}\` },
+    }),
+  })
+  if (flushed.status !== 200) fail(\`POST /api/kv-cache/flush answered \${flushed.status}\`)
+  const view = (await config).admin.components.views?.kvCache
+  const component = view?.Component as { path?: string } | undefined
+  if (view?.path !== '/kv-cache' || component?.path !== 'payload-kv-cache-hooks/rsc#KVCacheView') {
+    fail(\`the dashboard view is not in the config: \${JSON.stringify(view)}\`)
+  }
+  console.log('  ok  dashboard: the view is in the config, POST /api/kv-cache/flush answers an admin')
   await settled(payload)
 } finally {
   await payload.destroy()
@@ -414,6 +459,27 @@ for (const version of args.includes('--quick-start-only') ? [] : versions) {
   check(
     !existsSync(join(dir, 'node_modules/@cloudflare/workers-types')),
     'no @cloudflare/workers-types installed',
+  )
+  check(
+    ['react', '@payloadcms/ui', '@payloadcms/next'].every(
+      (peer) => !existsSync(join(dir, 'node_modules', peer)),
+    ),
+    'the optional peers (react, @payloadcms/ui, @payloadcms/next) are not installed',
+  )
+  // The entry points resolve through the exports map (resolved, not imported: no React here).
+  const resolved = run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      "for (const entry of ['/rsc', '/client']) console.log(import.meta.resolve('payload-kv-cache-hooks' + entry))",
+    ],
+    { cwd: dir, capture: true, allowFailure: true },
+  )
+  const urls = resolved.stdout.trim().split('\n').filter(Boolean)
+  check(
+    resolved.status === 0 && urls.length === 2 && urls.every((url) => existsSync(new URL(url))),
+    `payload-kv-cache-hooks/rsc and /client resolve ${urls.join(' ')}`,
   )
   const tsc = join(dir, 'node_modules/typescript/bin/tsc')
   step(`typecheck (payload ${version})`, () => {

@@ -1,4 +1,5 @@
 import type { CollectionSlug, Config, GlobalSlug } from 'payload'
+import { flushEndpoint } from './endpoints/flushEndpoint.js'
 import { purgeEndpoint } from './endpoints/purgeEndpoint.js'
 import { statsEndpoint } from './endpoints/statsEndpoint.js'
 import { collectionAfterChange } from './hooks/collectionAfterChange.js'
@@ -9,7 +10,9 @@ import type {
   GlobalInvalidationStrategy,
   KVCacheInvalidationOptions,
 } from './types.js'
+import { addDashboard } from './utilities/addDashboard.js'
 import { hasKVCache } from './utilities/hasKVCache.js'
+import { markStarted } from './utilities/statsResponse.js'
 import { validateOptions } from './utilities/validateOptions.js'
 
 export type {
@@ -18,14 +21,16 @@ export type {
   GlobalInvalidationArgs,
   GlobalInvalidationStrategy,
   InvalidationTarget,
+  KVCacheDashboardOptions,
   KVCacheEndpointsOptions,
   KVCacheInvalidationOptions,
+  KVCacheStatsResponse,
 } from './types.js'
 
 /**
  * Decides what a change to a collection or global invalidates in `payload-kv-cache`, on top of
  * what the cache already invalidates on its own, and optionally adds REST endpoints for the
- * cache's statistics and purging. The targets apply when the write's transaction commits.
+ * cache's statistics, flushing and purging, and an admin dashboard over them. The targets apply when the write's transaction commits.
  *
  * @example
  * plugins: [kvCacheInvalidation({
@@ -44,11 +49,14 @@ export const kvCacheInvalidation =
       CollectionInvalidationStrategy
     >
     const globals = (options.globals ?? {}) as Record<string, GlobalInvalidationStrategy>
-    const endpoints = options.endpoints
+    const { dashboard } = options
+    // The dashboard calls the endpoints, so it turns them on (validated: not endpoints: false).
+    const endpoints = options.endpoints || Boolean(dashboard)
     const access = typeof endpoints === 'object' ? endpoints.access : undefined
 
     return {
       ...config,
+      ...(dashboard ? { admin: addDashboard(config, dashboard, access) } : {}),
       collections: config.collections?.map((collection) => {
         const strategy = collections[collection.slug]
         if (!strategy) return collection
@@ -84,9 +92,15 @@ export const kvCacheInvalidation =
         }
       }),
       endpoints: endpoints
-        ? [...(config.endpoints ?? []), statsEndpoint(access), purgeEndpoint(access)]
+        ? [
+            ...(config.endpoints ?? []),
+            statsEndpoint(access),
+            flushEndpoint(access),
+            purgeEndpoint(access),
+          ]
         : config.endpoints,
       onInit: async (payload) => {
+        markStarted(payload)
         await config.onInit?.(payload)
         hasKVCache(payload) // warns at start-up, not at the first write, when there is no cache
       },

@@ -5,7 +5,7 @@ import type {
   GlobalSlug,
   PayloadRequest,
 } from 'payload'
-import type { InvalidationTarget } from 'payload-kv-cache'
+import type { CacheStats, InvalidationTarget } from 'payload-kv-cache'
 
 export type { InvalidationTarget }
 
@@ -64,6 +64,28 @@ export type KVCacheEndpointsOptions = {
   access?: (req: PayloadRequest) => boolean | Promise<boolean>
 }
 
+export type KVCacheDashboardOptions = {
+  /**
+   * Where the view lives under the admin route; starts with `/`. Default `'/kv-cache'`, so the
+   * page is `/admin/kv-cache`.
+   */
+  path?: string
+}
+
+/**
+ * What `GET /api/kv-cache/stats` answers: `getCacheStats(payload)` of the isolate (or Node
+ * process) that serves the request, and two fields the plugin adds.
+ */
+export type KVCacheStatsResponse = CacheStats & {
+  /**
+   * When these counters started (ISO 8601): when this instance ran `onInit`. A
+   * `resetCacheStats(payload)` call since then makes the counters younger than this.
+   */
+  since: string
+  /** The global slugs, to tell them apart from collection slugs among the keys of `reads`. */
+  globals: string[]
+}
+
 export type KVCacheInvalidationOptions = {
   /**
    * Invalidation strategy per collection slug: `'item'`, `'collection'`, or a function returning
@@ -75,8 +97,16 @@ export type KVCacheInvalidationOptions = {
   /** `false` returns the config untouched: no hooks, no endpoints. Default `true`. */
   enabled?: boolean
   /**
-   * Adds `GET /api/kv-cache/stats` and `POST /api/kv-cache/purge`. `true` or an object turns them
-   * on; the object can replace who may call them. Default `false`.
+   * Adds `GET /api/kv-cache/stats`, `POST /api/kv-cache/flush` and `POST /api/kv-cache/purge`.
+   * `true` or an object turns them on; the object can replace who may call them. Default `false`
+   * (`true` when `dashboard` is on).
    */
   endpoints?: boolean | KVCacheEndpointsOptions
+  /**
+   * Adds a cache dashboard to the admin panel (a view at `/admin/kv-cache` and a nav link), for
+   * the users `endpoints.access` allows. Turns the endpoints on, which it calls from the browser.
+   * Needs `react`, `@payloadcms/ui` and `@payloadcms/next`, and `payload generate:importmap` after
+   * turning it on. `true` or `{ path }`. Default `false`.
+   */
+  dashboard?: boolean | KVCacheDashboardOptions
 }

@@ -29,7 +29,12 @@ describe('kvCacheInvalidation config', () => {
   it('returns the config untouched with enabled: false, even with options it would reject', () => {
     const incoming = config()
     const result = apply(
-      unchecked({ enabled: false, collections: { nope: 'sometimes' }, endpoints: true }),
+      unchecked({
+        enabled: false,
+        collections: { nope: 'sometimes' },
+        endpoints: true,
+        dashboard: 'yes',
+      }),
       incoming,
     )
     expect(result).toBe(incoming)
@@ -37,6 +42,7 @@ describe('kvCacheInvalidation config', () => {
     expect(result.collections?.[0]?.hooks?.afterDelete).toBeUndefined()
     expect(result.endpoints).toHaveLength(1)
     expect(result.onInit).toBeUndefined()
+    expect(result.admin).toBeUndefined()
   })
 
   it('appends afterChange and afterDelete hooks to the named collections, after the existing ones', () => {
@@ -68,6 +74,7 @@ describe('kvCacheInvalidation config', () => {
     expect(endpoints.map(({ method, path }) => `${method} ${path}`)).toEqual([
       'get /hello',
       'get /kv-cache/stats',
+      'post /kv-cache/flush',
       'post /kv-cache/purge',
     ])
   })
@@ -99,7 +106,7 @@ describe('kvCacheInvalidation config', () => {
 
   it('rejects unknown options and bad endpoint options', () => {
     expect(() => apply(unchecked({ collection: { posts: 'item' } }))).toThrow(
-      /unknown option\(s\) collection; valid: collections, globals, enabled, endpoints/,
+      /unknown option\(s\) collection; valid: collections, globals, enabled, endpoints, dashboard/,
     )
     expect(() => apply(unchecked({ endpoints: { access: true } }))).toThrow(
       /endpoints\.access must be a function/,

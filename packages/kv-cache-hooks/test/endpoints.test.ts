@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { KVNamespace } from '@cloudflare/workers-types'
 import {
+  createLocalReq,
   getPayload,
   handleEndpoints,
   type Payload,
@@ -8,13 +9,18 @@ import {
   type Plugin,
   type SanitizedConfig,
 } from 'payload'
-import { type CacheStats, getCacheStats, withKVCache } from 'payload-kv-cache'
+import { getCacheStats, withKVCache } from 'payload-kv-cache'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDatabase, type TestDatabase } from '../../kv-cache/test/fixtures/databases.js'
 import { startMiniflare, type TestMiniflare } from '../../kv-cache/test/fixtures/miniflare.js'
 import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
 import { type SeedResult, seed } from '../../kv-cache/test/fixtures/seed.js'
-import { type KVCacheEndpointsOptions, kvCacheInvalidation } from '../src/index.js'
+import { dashboardViewData } from '../src/dashboard/viewData.js'
+import {
+  type KVCacheEndpointsOptions,
+  type KVCacheStatsResponse,
+  kvCacheInvalidation,
+} from '../src/index.js'
 
 /** A second auth collection: its users can log in, but they are not admin users. */
 const members: Plugin = (config) => ({
@@ -113,6 +119,11 @@ const startRestPayload = async (
   }
 }
 
+/** The libsql client under `@payloadcms/db-sqlite`, for a write the cache does not see. */
+type SqliteDrizzle = {
+  drizzle: { $client: { execute(query: { sql: string; args: unknown[] }): Promise<unknown> } }
+}
+
 /** Every key in the namespace, through as many `list` pages as it takes. */
 const allKeys = async (kv: KVNamespace): Promise<string[]> => {
   const keys: string[] = []
@@ -144,12 +155,14 @@ describe('kv-cache REST endpoints, default access', () => {
 
   it('refuses an anonymous request (403)', async () => {
     expect((await app.rest('GET', '/kv-cache/stats')).status).toBe(403)
+    expect((await app.rest('POST', '/kv-cache/flush')).status).toBe(403)
     const purge = await app.rest('POST', '/kv-cache/purge', { body: '{"all":true}' })
     expect(purge.status).toBe(403)
   })
 
   it('refuses a logged-in user of another auth collection (403)', async () => {
     expect((await app.rest('GET', '/kv-cache/stats', { token: member })).status).toBe(403)
+    expect((await app.rest('POST', '/kv-cache/flush', { token: member })).status).toBe(403)
     const purge = await app.rest('POST', '/kv-cache/purge', { token: member, body: '{"all":true}' })
     expect(purge.status).toBe(403)
   })
@@ -160,11 +173,58 @@ describe('kv-cache REST endpoints, default access', () => {
     const response = await app.rest('GET', '/kv-cache/stats', { token: admin })
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/application\/json/)
-    const stats = (await response.json()) as CacheStats
+    const { since, globals, ...stats } = (await response.json()) as KVCacheStatsResponse
     expect(stats).toEqual(getCacheStats(app.payload))
+    expect(globals).toEqual(['header'])
+    expect(Date.parse(since)).toBeLessThanOrEqual(Date.now())
     expect(stats.reads.posts?.find).toMatchObject({ misses: 1, hits: { memory: 1, kv: 0 } })
+    // What the dashboard shows besides reads: KV operations, their cost, the circuit.
+    expect(stats.kv.circuit).toBe('closed')
+    expect(stats.kv.operations.read).toBeGreaterThan(0)
+    expect(stats.cost.reads).toBeGreaterThanOrEqual(stats.kv.operations.read)
+    expect(stats.cost.usd).toBeGreaterThan(0)
     // Any user of config.admin.user, whatever their role.
     expect((await app.rest('GET', '/kv-cache/stats', { token: editor })).status).toBe(200)
+  })
+
+  it('shows the dashboard view to the users the stats endpoint answers, and no figure to others', async () => {
+    const { payload } = app
+    const userOf = async (collection: 'members' | 'users', email?: string | null) => {
+      const { docs } = await payload.find({ collection, where: { email: { equals: email } } })
+      return { ...docs[0], collection } as PayloadRequest['user']
+    }
+    const asUser = async (user: PayloadRequest['user']) =>
+      dashboardViewData(await createLocalReq({ user: user ?? undefined }, payload))
+    const admin = await asUser(await userOf('users', app.data.users.admin.email))
+    expect(admin).toMatchObject({ show: 'stats', apiRoute: '/api' })
+    if (admin.show !== 'stats') throw new Error('unreachable')
+    expect(admin.stats.total).toEqual(getCacheStats(payload).total)
+    expect(await asUser(null)).toEqual({ show: 'refused' })
+    expect(await asUser(await userOf('members', 'member@example.com'))).toEqual({
+      show: 'refused',
+    })
+  })
+
+  it('flushes: a read served from the cache before reaches the database after', async () => {
+    const { payload } = app
+    const [page] = (await payload.find({ collection: 'pages', depth: 0, limit: 1 })).docs
+    if (!page) throw new Error('the seed has no pages')
+    const title = async () =>
+      (await payload.findByID({ collection: 'pages', id: page.id, depth: 0 })).title
+    expect(await title()).toBe(page.title)
+    await app.filled()
+    // Straight to SQL, behind Payload's back: the cache cannot know, and keeps serving.
+    await (payload.db as unknown as SqliteDrizzle).drizzle.$client.execute({
+      sql: 'UPDATE pages SET title = ? WHERE id = ?',
+      args: ['Changed behind the cache', page.id],
+    })
+    expect(await title()).toBe(page.title)
+
+    const response = await app.rest('POST', '/kv-cache/flush', { token: admin })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ flushed: true })
+    expect(await title()).toBe('Changed behind the cache')
+    expect(getCacheStats(payload).invalidations['*']).toBeGreaterThanOrEqual(1)
   })
 
   it('purges the stored entries of a collection, then of everything', async () => {
@@ -238,16 +298,29 @@ describe('kv-cache REST endpoints, custom access', () => {
   let app: RestPayload
   const seen: Array<PayloadRequest['user']> = []
 
+  // Only requests carrying a header, logged in or not: the option replaces the default.
+  const access: KVCacheEndpointsOptions['access'] = (req) => {
+    seen.push(req.user)
+    return req.headers.get('x-ops-key') === 'let-me-in'
+  }
+
   beforeAll(async () => {
-    // Only requests carrying a header, logged in or not: the option replaces the default.
-    app = await startRestPayload({
-      access: (req) => {
-        seen.push(req.user)
-        return req.headers.get('x-ops-key') === 'let-me-in'
-      },
-    })
+    app = await startRestPayload({ access })
   })
   afterAll(() => app?.cleanup())
+
+  it('applies the same rule to the dashboard view', async () => {
+    const { payload } = app
+    const [admin] = (await payload.find({ collection: 'users', limit: 1 })).docs
+    const asAdmin = await createLocalReq(
+      { user: { ...admin, collection: 'users' } as never },
+      payload,
+    )
+    expect(await dashboardViewData(asAdmin, access)).toEqual({ show: 'refused' })
+    const withKey = await createLocalReq({}, payload)
+    withKey.headers = new Headers({ 'x-ops-key': 'let-me-in' })
+    expect(await dashboardViewData(withKey, access)).toMatchObject({ show: 'stats' })
+  })
 
   it('refuses an admin user when access returns false', async () => {
     const admin = await app.login('users', app.data.users.admin)

@@ -6,7 +6,16 @@ import { methodSpec, type ReadMethodName } from './methods.js'
 import { resolveOptions } from './options.js'
 import type { KVBinding, KVCacheOptions } from './types.js'
 
-const caches = new WeakMap<object, KVCache>()
+/**
+ * The cache of every wrapped instance, shared by every copy of this module in the process:
+ * Next.js bundles a package once per layer (route handlers, server components), and `getPayload`
+ * hands all of them the same Payload instance, so a module-level map would find no cache from a
+ * server component when a route handler built the instance.
+ */
+const registry = globalThis as { [key: symbol]: WeakMap<object, KVCache> | undefined }
+const CACHES = Symbol.for('payload-kv-cache.caches')
+const caches = registry[CACHES] ?? new WeakMap<object, KVCache>()
+registry[CACHES] = caches
 
 /** The cache of a Payload instance, or `undefined` when its adapter is not wrapped. */
 export const cacheOf = (payload: Pick<Payload, 'db'> | object): KVCache | undefined =>

@@ -36,6 +36,15 @@ describe('maintenance (sqlite)', () => {
     await settled(pair.cached)
   }
 
+  it('finds the cache from another copy of the package, as Next.js bundles one per layer', async () => {
+    // A query string makes Vite evaluate the module a second time: a copy with its own top level,
+    // like the server-component copy of a package whose route-handler copy wrapped the adapter.
+    const copy = '../src/withKVCache.js?second-copy'
+    const { cacheOf } = (await import(/* @vite-ignore */ copy)) as { cacheOf(p: object): unknown }
+    expect(cacheOf(pair.cached)).toBeDefined()
+    expect(cacheOf(pair.plain)).toBeUndefined()
+  })
+
   it('flush() makes raw SQL writes visible: every entry is stale after one KV write', async () => {
     const id = pair.data.posts[0] as number
     const read = () => pair.cached.findByID({ collection: 'posts', id, depth: 0 })

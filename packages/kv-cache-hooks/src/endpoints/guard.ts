@@ -3,7 +3,7 @@ import type { KVCacheEndpointsOptions } from '../types.js'
 import { hasKVCache } from '../utilities/hasKVCache.js'
 
 /** The default access: a logged-in user of the admin user collection. */
-const isAdminUser = (req: PayloadRequest): boolean =>
+export const isAdminUser = (req: PayloadRequest): boolean =>
   Boolean(req.user) && req.user?.collection === req.payload.config.admin.user
 
 /** Refuses a request that `access` does not allow (403), or one to an instance without a cache (501). */

@@ -2,7 +2,7 @@ import type { Config } from 'payload'
 import { KVCacheConfigError } from 'payload-kv-cache'
 import type { KVCacheInvalidationOptions } from '../types.js'
 
-const OPTIONS = ['collections', 'globals', 'enabled', 'endpoints']
+const OPTIONS = ['collections', 'globals', 'enabled', 'endpoints', 'dashboard']
 const STRATEGIES = `'item', 'collection' or a function returning targets`
 
 const fail = (message: string): never => {
@@ -37,6 +37,28 @@ const checkSlugs = (
   }
 }
 
+/** A path under the admin route, as Payload's router matches it: `/` and then URL-safe segments. */
+const VIEW_PATH = /^(\/[A-Za-z0-9._~-]+)+$/
+
+const checkDashboard = ({ dashboard, endpoints }: KVCacheInvalidationOptions): void => {
+  if (dashboard === undefined || dashboard === false) return
+  if (endpoints === false) {
+    fail('dashboard needs the endpoints (it calls them from the browser); drop endpoints: false')
+  }
+  if (dashboard === true) return
+  if (!dashboard || typeof dashboard !== 'object' || Array.isArray(dashboard)) {
+    fail('dashboard must be true, false or { path }')
+  }
+  const extra = Object.keys(dashboard).filter((key) => key !== 'path')
+  if (extra.length) fail(`dashboard: unknown option(s) ${extra.join(', ')}; valid: path`)
+  const { path } = dashboard
+  if (path !== undefined && (typeof path !== 'string' || !VIEW_PATH.test(path))) {
+    fail(
+      `dashboard.path must be a path under the admin route such as '/kv-cache', got ${JSON.stringify(path) ?? String(path)}`,
+    )
+  }
+}
+
 /** Checks the options against the config the plugin receives; throws `KVCacheConfigError`. */
 export const validateOptions = (options: KVCacheInvalidationOptions, config: Config): void => {
   if (!options || typeof options !== 'object') fail('options must be an object')
@@ -59,6 +81,7 @@ export const validateOptions = (options: KVCacheInvalidationOptions, config: Con
     (value) => typeof value === 'function',
     'a function returning targets',
   )
+  checkDashboard(options)
   const { endpoints } = options
   if (endpoints === undefined || typeof endpoints === 'boolean') return
   if (!endpoints || typeof endpoints !== 'object')
