@@ -48,8 +48,8 @@ export const createConfig = ({
             waitUntil,
             ...cache,
           }),
-    // Invalidation policy and the admin endpoints, as a real app would add them:
-    // GET /api/kv-cache/stats and POST /api/kv-cache/purge, for logged-in users of `users`.
+    // Invalidation policy, the admin endpoints (GET /api/kv-cache/stats, POST /api/kv-cache/flush
+    // and /purge) and the cache dashboard at /admin/kv-cache, for logged-in users of `users`.
     plugins:
       cache === false
         ? []
@@ -58,7 +58,7 @@ export const createConfig = ({
               // Policy the schema cannot tell: say the header's nav shows category names, so a
               // category change must re-read the header too.
               collections: { categories: () => [{ global: 'header' }] },
-              endpoints: true,
+              dashboard: true,
             }),
           ],
     logger: logger ?? { options: { level: logLevel } },

@@ -32,9 +32,9 @@ export default createConfig({
     importMap: { baseDir: dirname },
     // No request to gravatar.com from the admin.
     avatar: 'default',
-    // The cache dashboard (a later step) goes here, as `components.views` plus a nav link in
-    // `components.afterNavLinks`; run `pnpm --filter payload-kv-cache-example-d1 generate:importmap`
-    // after adding components.
+    // The cache dashboard's view and nav link come from the plugin (`dashboard: true` in
+    // config.ts); `pnpm --filter payload-kv-cache-example-d1 generate:importmap` writes them into
+    // src/app/(payload)/admin/importMap.js.
   },
   // pino's pretty printer needs Node streams; in workerd, one JSON line per entry to the console.
   ...(inWorkerd ? { logger: consoleLogger() } : {}),
