@@ -34,6 +34,12 @@ afterAll(async () => {
   await close?.()
 })
 
+/** The dashboard by its address, its figures rendered (each test on its own, whatever ran before). */
+const openDashboard = async () => {
+  await page.goto(`${baseURL}/admin/kv-cache`)
+  await page.locator('.kv-cache-figures').waitFor()
+}
+
 /** A number as the dashboard prints it (`1,234`). */
 const count = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''))
 
@@ -58,8 +64,10 @@ const flushes = (stats: CacheStats & { invalidations?: Record<string, number> })
 describe('the cache dashboard in the admin', () => {
   test('is linked from the admin nav and says whose figures it shows', async () => {
     await page.goto(`${baseURL}/admin`)
-    // Under Payload's widest breakpoint the nav starts closed (inert): open it as a user would.
-    const nav = page.locator('aside.nav')
+    // Under Payload's widest breakpoint the nav is closed (inert) once it has hydrated, which can
+    // be after the page loaded: wait for that, then open it as a user would.
+    const nav = page.locator('aside.nav.nav--nav-hydrated')
+    await nav.waitFor({ state: 'attached' })
     if ((await nav.getAttribute('inert')) !== null) {
       await page.locator('button.nav-toggler:visible').first().click()
       await expect.poll(() => nav.getAttribute('inert')).toBe(null)
@@ -76,6 +84,7 @@ describe('the cache dashboard in the admin', () => {
   })
 
   test('shows the hits of GET /api/kv-cache/stats, and they move with anonymous page views', async () => {
+    await openDashboard()
     const before = await shownHits()
     for (let i = 0; i < 3; i++) await view(`${baseURL}/`)
     const expected = hits((await cacheStats(baseURL, token)).total)
@@ -85,6 +94,7 @@ describe('the cache dashboard in the admin', () => {
   })
 
   test('Flush asks for confirmation, then the next page view reads the database', async () => {
+    await openDashboard()
     await view(`${baseURL}/`)
     const before = await cacheStats(baseURL, token)
     await page.getByRole('button', { name: 'Flush', exact: true }).click()
