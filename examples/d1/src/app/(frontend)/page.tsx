@@ -1,5 +1,6 @@
 import Link from 'next/link'
-import { authorName, categoryTitles, formatDate, payload, visitor } from './payload.js'
+import { PostMeta } from './PostMeta.js'
+import { payload, visitor } from './payload.js'
 
 export const dynamic = 'force-dynamic'
 
@@ -30,14 +31,7 @@ export default async function HomePage() {
             <h2>
               <Link href={`/posts/${post.slug}`}>{post.title as string}</Link>
             </h2>
-            <p className="meta">
-              {authorName(post.author)} · {formatDate(post.publishedAt)}
-              {categoryTitles(post.categories).map((title) => (
-                <span className="tag" key={title}>
-                  {title}
-                </span>
-              ))}
-            </p>
+            <PostMeta post={post} />
             {post.excerpt ? <p>{post.excerpt as string}</p> : null}
           </li>
         ))}

@@ -1,5 +1,6 @@
 import { notFound } from 'next/navigation'
-import { authorName, categoryTitles, formatDate, payload, visitor } from '../../payload.js'
+import { PostMeta } from '../../PostMeta.js'
+import { payload, visitor } from '../../payload.js'
 
 export const dynamic = 'force-dynamic'
 
@@ -24,14 +25,7 @@ export default async function PostPage({ params }: { params: Promise<{ slug: str
   return (
     <article>
       <h1 data-testid="post-title">{post.title as string}</h1>
-      <p className="meta">
-        {authorName(post.author)} · {formatDate(post.publishedAt)}
-        {categoryTitles(post.categories).map((title) => (
-          <span className="tag" key={title}>
-            {title}
-          </span>
-        ))}
-      </p>
+      <PostMeta post={post} />
       {post.excerpt ? <p className="lead">{post.excerpt as string}</p> : null}
       {String(post.body ?? '')
         .split(/\n+/)
