@@ -27,6 +27,22 @@ const first: CSSProperties = { ...cell, textAlign: 'left' }
 const table: CSSProperties = { borderCollapse: 'collapse', width: '100%', marginBottom: 32 }
 const heading: CSSProperties = { marginTop: 'calc(var(--base) * 1.5)' }
 
+/** hit rate, memory hits, KV hits, misses, bypasses, stores: the columns both read tables share. */
+const readCells = (read: {
+  hitRate: number
+  hits: { memory: number; kv: number }
+  misses: number
+  bypasses: number
+  stores: number
+}): string[] => [
+  formatPercent(read.hitRate),
+  formatCount(read.hits.memory),
+  formatCount(read.hits.kv),
+  formatCount(read.misses),
+  formatCount(read.bypasses),
+  formatCount(read.stores),
+]
+
 const Table = ({ head, rows }: { head: string[]; rows: ReactNode[][] }) => (
   <table style={table}>
     <thead>
@@ -78,17 +94,7 @@ export const KVCacheFigures = ({ stats, now = Date.now() }: KVCacheFiguresProps)
       <h3 style={heading}>Reads</h3>
       <Table
         head={['', 'hit rate', 'memory hits', 'KV hits', 'misses', 'bypasses', 'stores']}
-        rows={[
-          [
-            'all collections and globals',
-            formatPercent(total.hitRate),
-            formatCount(total.hits.memory),
-            formatCount(total.hits.kv),
-            formatCount(total.misses),
-            formatCount(total.bypasses),
-            formatCount(total.stores),
-          ],
-        ]}
+        rows={[['all collections and globals', ...readCells(total)]]}
       />
       <HitsChart rows={rows} />
       <Table
@@ -106,12 +112,7 @@ export const KVCacheFigures = ({ stats, now = Date.now() }: KVCacheFiguresProps)
           <span key="slug">
             {row.slug} <small style={{ opacity: 0.6 }}>{row.kind}</small>
           </span>,
-          formatPercent(row.hitRate),
-          formatCount(row.hits.memory),
-          formatCount(row.hits.kv),
-          formatCount(row.misses),
-          formatCount(row.bypasses),
-          formatCount(row.stores),
+          ...readCells(row),
           formatCount(row.invalidations),
         ])}
       />
