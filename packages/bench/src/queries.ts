@@ -17,8 +17,15 @@ export const pageFind = {
   depth: 0,
 } as const
 
+/**
+ * The request adapter-level reads carry: one of their own, with a `context`, as Payload's
+ * operations pass it. (A by-ID `findOne` with none is findByID's, matched to its request by hooks
+ * that only run inside a Payload operation; called directly, it reads the database.)
+ */
+const ownRequest = () => ({ context: {} })
+
 /** `payload.db.find` arguments: what Payload would hand the adapter for `pageFind`, minus access. */
-export const adapterPageFind = (req: object = {}) => ({
+export const adapterPageFind = (req: object = ownRequest()) => ({
   collection: 'posts',
   where: pageWhere,
   sort: pageSort,
@@ -30,7 +37,7 @@ export const adapterPageFind = (req: object = {}) => ({
 })
 
 /** `payload.db.findOne` arguments for a by-ID read. */
-export const adapterFindOne = (id: number | string, req: object = {}) => ({
+export const adapterFindOne = (id: number | string, req: object = ownRequest()) => ({
   collection: 'posts',
   where: { id: { equals: id } },
   locale: 'en',
@@ -42,7 +49,7 @@ export const rawPageSQL =
   'SELECT * FROM "posts" WHERE "views" > ? ORDER BY "published_at" DESC LIMIT 10'
 
 /** The Zipf workload's k-th distinct query (adapter level). */
-export const zipfQuery = (k: number, req: object = {}) => ({
+export const zipfQuery = (k: number, req: object = ownRequest()) => ({
   collection: 'posts',
   where: { views: { greater_than: k } },
   sort: pageSort,

@@ -153,6 +153,7 @@ const stats = (): KVCacheStatsResponse => {
     bypasses: 0,
     stores,
     skippedForSize: 0,
+    skippedRoundTrip: 0,
     hitRate: (memory + kv) / (memory + kv + misses),
   })
   return {

@@ -3,9 +3,10 @@ import { Admission } from './admission.js'
 import { controlFor } from './control.js'
 import { databaseIdentity, entryScope } from './database.js'
 import { Dependencies, idFromWhere, type WriteDescription } from './dependencies.js'
+import { encodeKey } from './encodeKey.js'
 import { KVCacheConfigError, KVCacheMissError } from './errors.js'
 import { Invalidation } from './invalidation.js'
-import { fingerprint, kvKey, sha256, stableStringify } from './key.js'
+import { fingerprint, kvKey, sha256 } from './key.js'
 import { KVStore } from './kvStore.js'
 import type { InvalidationTarget } from './manage.js'
 import { type MemoryEntry, MemoryTier } from './memoryTier.js'
@@ -13,9 +14,10 @@ import type { MethodSpec, ReadMethodName, ReadTarget } from './methods.js'
 import { type ResolvedOptions, resolvePolicies, type ScopePolicies } from './options.js'
 import { installRequestHooks, RequestContexts, type RequestLike } from './requestContext.js'
 import { schemaFingerprint } from './schema.js'
+import { parseResult, serializeResult } from './serializeResult.js'
 import { type CacheStats, debugLine, StatsRecorder } from './stats.js'
 import { PendingInvalidations, type TransactionID, transactionOf } from './transactions.js'
-import type { BypassReason, CacheControl, CacheEvent, KVBinding } from './types.js'
+import type { BypassReason, CacheEvent, KVBinding } from './types.js'
 
 type Args = Record<string, unknown> & { req?: unknown }
 type Call = () => Promise<unknown>
@@ -40,7 +42,7 @@ const parseCursor = (cursor: string): PurgeCursor => {
 }
 
 /** Format marker of stored entries: bump when the entry layout changes. */
-const ENTRY_VERSION = 'e1'
+const ENTRY_VERSION = 'e2'
 
 /** What the wrapped adapter says about itself: how it stores ids. */
 export type AdapterInfo = {
@@ -228,53 +230,100 @@ export class KVCache {
     return call()
   }
 
-  /** Key material: every argument but `req`, then the custom `key` partition, if any. */
+  /**
+   * Key material: every argument but `req`, encoded exactly (see `encodeKey.ts`), then the custom
+   * `key` partition, if any; `undefined` when an argument cannot be encoded exactly.
+   */
   #material(
     operation: ReadMethodName,
     slug: string,
     args: Record<string, unknown>,
     context: Record<string, unknown> | undefined,
-  ): string {
-    const base = stableStringify(args)
-    const partition = this.#options.key?.({ operation, slug, args, context: context ?? {} })
+  ): string | undefined {
+    const base = encodeKey(args)
+    if (base === undefined) return undefined
+    const partition = this.#partition(operation, slug, args, context)
+    // `base` is one encoded object, so what follows it cannot be mistaken for part of it.
     return partition === undefined ? base : `${base}|${JSON.stringify(partition)}`
   }
 
+  #partition(
+    operation: ReadMethodName,
+    slug: string,
+    args: Record<string, unknown>,
+    context: Record<string, unknown> | undefined,
+  ): string | undefined {
+    const partition = this.#options.key?.({ operation, slug, args, context: context ?? {} })
+    if (partition !== undefined && typeof partition !== 'string') {
+      throw new TypeError(
+        `payload-kv-cache: the key option must return a string or undefined, got ${typeof partition}`,
+      )
+    }
+    return partition
+  }
+
   /**
-   * The request a read belongs to: its own `req` when it has a context, else (findByID's findOne)
-   * the request that claimed the document, or `'ambiguous'` when requests that differ in cache
-   * control or key partition are reading it at once.
+   * The request a read belongs to: its own `req` when that has a context. findByID's findOne has
+   * none: it is handled as every request that claims its document says, when they all agree on
+   * how (control, logged in or not, partition); otherwise, or when no request claims it, it
+   * cannot be told whose it is and bypasses (see requestContext.ts).
    */
   #requestOf(
     req: unknown,
     operation: ReadMethodName,
     slug: string,
-    id: string | undefined,
     args: Record<string, unknown>,
-  ): RequestLike | undefined | 'ambiguous' {
+  ): RequestLike | undefined | 'ambiguous-request' {
     const own = req && typeof req === 'object' ? (req as RequestLike) : undefined
-    if (own?.context !== undefined || operation !== 'findOne' || id === undefined) return own
-    const claimed = this.#contexts.requests(slug, id)
-    if (claimed.length === 0) return own
-    const take = (request: RequestLike) => {
-      this.#contexts.release(slug, id, request, true)
-      return request
+    if (own?.context !== undefined || operation !== 'findOne') return own
+    const pinned = idFromWhere(args.where)
+    if (pinned === undefined) return own
+    const id = this.#dependencies.canonicalID(slug, pinned)
+    const claimed = id === undefined ? [] : this.#contexts.requests(slug, id)
+    const first = claimed[0]
+    if (first === undefined) return 'ambiguous-request'
+    const signature = (request: RequestLike) =>
+      JSON.stringify([
+        controlFor(request) ?? null,
+        // Logged in or not changes the handling only when logged-in reads bypass.
+        this.#options.authenticatedReads === 'database' && Boolean(request.user),
+        this.#partition(operation, slug, args, request.context) ?? null,
+      ])
+    const agreed = signature(first)
+    for (let i = 1; i < claimed.length; i++) {
+      if (signature(claimed[i] as RequestLike) !== agreed) return 'ambiguous-request'
     }
-    if (claimed.length === 1) return take(claimed[0] as RequestLike)
-    const signature = (request: RequestLike) => {
-      const control: CacheControl | undefined = controlFor(request)
-      const partition = this.#options.key?.({
-        operation,
-        slug,
-        args,
-        context: request.context ?? {},
-      })
-      return JSON.stringify([control ?? null, partition ?? null])
+    return first
+  }
+
+  /**
+   * The error a `cache-only` read that missed throws. It ends the operation, so a findByID's claim
+   * goes with it: every live claim on the document agreed (or the read would have bypassed), so
+   * withdrawing any one of them is withdrawing this read's, as far as any later read can tell.
+   * Without it, a `cache-only` claim would make the usual fallback, a default read of the same
+   * document, bypass for the claim's whole life.
+   */
+  #cacheOnlyMiss(
+    operation: ReadMethodName,
+    slug: string,
+    req: unknown,
+    request: RequestLike | undefined,
+    args: Record<string, unknown>,
+  ): KVCacheMissError {
+    if (request && request !== req) {
+      const id = this.#dependencies.canonicalID(slug, idFromWhere(args.where))
+      if (id !== undefined) this.#contexts.release(slug, id, request)
     }
-    const first = signature(claimed[0] as RequestLike)
-    return claimed.every((request) => signature(request) === first)
-      ? take(claimed[0] as RequestLike)
-      : 'ambiguous'
+    return new KVCacheMissError(operation, slug)
+  }
+
+  /**
+   * The key of an entry in memory and in the entry itself: the operation, the slug (quoted), the
+   * key material (one encoded object, then an optional quoted partition) and the invalidation
+   * tokens (always starting with `all=`), so no two different reads can spell one key.
+   */
+  #fullKey(operation: ReadMethodName, slug: string, material: string, tokens: string): string {
+    return `${operation}|${JSON.stringify(slug)}|${material}|${tokens}`
   }
 
   /** The data path of one read, top to bottom. */
@@ -299,9 +348,10 @@ export class KVCache {
     // that a mistake is never silent. findByID's findOne carries no context: it comes from the
     // request that claimed the document (see requestContext.ts).
     const { req, ...keyArgs } = args
-    const id = this.#dependencies.itemOf(operation, target, keyArgs)
-    const request = this.#requestOf(req, operation, slug, id, keyArgs)
-    if (request === 'ambiguous') return this.#bypass(operation, slug, 'request', call)
+    const request = this.#requestOf(req, operation, slug, keyArgs)
+    if (request === 'ambiguous-request') {
+      return this.#bypass(operation, slug, 'ambiguous-request', call)
+    }
     const control = controlFor(request)
     if (control?.bypass) return this.#bypass(operation, slug, 'request', call)
     // A logged-in user's next request may land on an isolate whose tokens predate their write.
@@ -316,6 +366,8 @@ export class KVCache {
     // 2. The key: the arguments, a custom partition, and the invalidation tokens as they are
     // *before* the database read.
     const material = this.#material(operation, slug, keyArgs, request?.context)
+    if (material === undefined) return this.#bypass(operation, slug, 'unkeyable', call)
+    const id = this.#dependencies.itemOf(operation, target, keyArgs)
     const names = this.#dependencies.readTokens({ target, slug, args: keyArgs, id })
     if (names === undefined) return this.#bypass(operation, slug, 'not-cached', call)
     // One KV key per query, whatever the tokens: the entry carries the tokens it was read under
@@ -330,7 +382,7 @@ export class KVCache {
       lookup &&
       !(
         known !== undefined &&
-        this.#memory.has(`${operation}|${slug}|${known}|${material}`, Date.now(), this.#staleMs)
+        this.#memory.has(this.#fullKey(operation, slug, material, known), Date.now(), this.#staleMs)
       )
         ? storeKey
         : undefined,
@@ -338,11 +390,11 @@ export class KVCache {
     if (tokens === undefined) {
       if (control?.mode === 'cache-only') {
         this.emit({ type: 'miss', ...this.#readEvent(operation, slug, '', started) })
-        throw new KVCacheMissError(operation, slug)
+        throw this.#cacheOnlyMiss(operation, slug, req, request, keyArgs)
       }
       return this.#bypass(operation, slug, 'invalidation-unknown', call)
     }
-    const fullKey = `${operation}|${slug}|${tokens}|${material}`
+    const fullKey = this.#fullKey(operation, slug, material, tokens)
     const entryTtl = Math.min(control?.ttl ?? ttl, this.#maxTtl)
     const query = this.#queryOf(operation, slug, material)
     const refill = { fullKey, storeKey, ttl: entryTtl, operation, slug, query }
@@ -369,7 +421,7 @@ export class KVCache {
             this.#kvPut(storeKey, fullKey, hit, now)
           }
         }
-        return JSON.parse(hit.data)
+        return parseResult(hit.data)
       }
       const inflight = this.#inflight.get(fullKey)
       if (inflight) {
@@ -380,7 +432,7 @@ export class KVCache {
             tier: 'memory',
             ...this.#readEvent(operation, slug, fullKey, started),
           })
-          return JSON.parse(data)
+          return parseResult(data)
         }
       }
     }
@@ -412,13 +464,15 @@ export class KVCache {
         }
         // A lookup that found nothing. A refresh made no lookup, so it is not a miss.
         this.emit({ type: 'miss', ...this.#readEvent(operation, slug, fullKey, started) })
-        if (control?.mode === 'cache-only') throw new KVCacheMissError(operation, slug)
+        if (control?.mode === 'cache-only') {
+          throw this.#cacheOnlyMiss(operation, slug, req, request, keyArgs)
+        }
       }
 
       // 5. Read the database, then store.
       const result = await call()
       // Serialized before the caller gets the result: Payload mutates documents in place.
-      const data = result === undefined ? undefined : JSON.stringify(result)
+      const data = this.#serialize(result, operation, slug, fullKey, started)
       settle(data)
       if (data !== undefined) {
         this.#fill(storeKey, fullKey, data, entryTtl, { operation, slug, started, query })
@@ -458,7 +512,7 @@ export class KVCache {
    */
   #parseEntry(raw: string | null | undefined, fullKey: string) {
     if (typeof raw !== 'string') return undefined
-    // `e1\n<expiresAt>\n<full key>\n<data>`: the full key guards against hash collisions.
+    // `e2\n<expiresAt>\n<full key>\n<data>`: the full key guards against hash collisions.
     const a = raw.indexOf('\n')
     const b = raw.indexOf('\n', a + 1)
     const c = raw.indexOf('\n', b + 1)
@@ -470,10 +524,30 @@ export class KVCache {
     const data = raw.slice(c + 1)
     try {
       // Parsed here so that a truncated or corrupted entry is a miss, never a thrown error.
-      return { data, expiresAt, value: JSON.parse(data) as unknown }
+      return { data, expiresAt, value: parseResult(data) }
     } catch {
       return undefined
     }
+  }
+
+  /**
+   * The text to store for a result, or `undefined` when there is nothing to store: no result, or
+   * one that JSON would give back altered (see `serializeResult.ts`), which is answered from the
+   * database every time.
+   */
+  #serialize(
+    result: unknown,
+    operation: ReadMethodName,
+    slug: string,
+    fullKey: string,
+    started: number,
+  ): string | undefined {
+    if (result === undefined) return undefined
+    const data = serializeResult(result)
+    if (data === undefined) {
+      this.emit({ type: 'skip-round-trip', ...this.#readEvent(operation, slug, fullKey, started) })
+    }
+    return data
   }
 
   /** What the doorkeeper remembers of a read: its arguments, not its tokens (see admission.ts). */
@@ -546,13 +620,9 @@ export class KVCache {
       let ok = false
       try {
         const result = await call()
-        if (result !== undefined) {
-          this.#fill(storeKey, fullKey, JSON.stringify(result), ttl, {
-            operation,
-            slug,
-            started,
-            query,
-          })
+        const data = this.#serialize(result, operation, slug, fullKey, started)
+        if (data !== undefined) {
+          this.#fill(storeKey, fullKey, data, ttl, { operation, slug, started, query })
         }
         ok = true
       } finally {

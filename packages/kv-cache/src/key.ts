@@ -1,35 +1,11 @@
 import { createHash } from 'node:crypto'
 
 /**
- * Keys. A read's identity is the canonical JSON of its arguments (without `req`), with object keys
- * sorted so that `{ a, b }` and `{ b, a }` are one key. The memory tier uses that text as is; KV
- * gets a SHA-256 of it under a readable prefix, which keeps every key under KV's 512 bytes, and the
- * full text is stored in the entry and compared on read, so even a hash collision cannot serve
- * another read's result.
+ * Hashes for keys. A read's identity is the exact encoding of its arguments (`encodeKey.ts`); the
+ * memory tier uses that text as is; KV gets a SHA-256 of it under a readable prefix, which keeps
+ * every key under KV's 512 bytes, and the full text is stored in the entry and compared on read,
+ * so even a hash collision cannot serve another read's result.
  */
-
-/** JSON with sorted object keys; `undefined` members are dropped as JSON does. */
-export const stableStringify = (value: unknown): string => {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'bigint') return `"${value.toString()}n"`
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
-      return 'null'
-    }
-    return JSON.stringify(value)
-  }
-  const withJSON = value as { toJSON?: () => unknown }
-  if (typeof withJSON.toJSON === 'function') return stableStringify(withJSON.toJSON())
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`
-  const record = value as Record<string, unknown>
-  let out = '{'
-  for (const key of Object.keys(record).sort()) {
-    const member = record[key]
-    if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue
-    if (out.length > 1) out += ','
-    out += `${JSON.stringify(key)}:${stableStringify(member)}`
-  }
-  return `${out}}`
-}
 
 /**
  * SHA-256 in hex. `node:crypto` (Node, and workerd with `nodejs_compat`) hashes synchronously in

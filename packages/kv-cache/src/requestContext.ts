@@ -2,30 +2,36 @@
  * The request's `context` for reads Payload makes without it.
  *
  * Payload's `findByID` calls the adapter's `findOne` with `req: { transactionID }` only, so neither
- * `context.kvCache` nor the context a custom `key` partitions by would reach the cache for the most
- * common read of all (`GET /api/posts/:id`, JWT auth, every `payload.findByID`). The cache therefore
- * adds two hooks to every cached collection: `beforeOperation` notes the request of each `findByID`
- * under the document it asks for, `afterOperation` forgets it. A `findOne` without context that pins
- * that document then reads the request's context from there — at the time of the read, so a
- * `beforeOperation` hook of the app's own that sets `req.context.kvCache` works too, in Node and in
- * workerd alike (no AsyncLocalStorage involved).
+ * `context.kvCache` nor the context a custom `key` partitions by, nor `req.user`, reaches the cache
+ * for the most common read of all (`GET /api/posts/:id`, JWT auth, every `payload.findByID`). The
+ * cache therefore adds hooks to every cached collection: `beforeOperation` notes a *claim* of each
+ * `findByID` on the document it asks for; `afterOperation` (the operation ended) and `afterError`
+ * (a REST or GraphQL request failed: access denied, not found, a hook that threw) withdraw it.
  *
- * Several requests may read the same document at once. When they agree (same control, same custom
- * key), any of them will do, and the findOne takes one claim away; when they differ, the read
- * cannot tell whose it is and bypasses the cache: it reads the database and stores nothing.
+ * Nothing in the `findOne` call says which claim is its own, so a claim is never handed to a read:
+ * a `findOne` of a claimed document is handled the way *every* live claim on it says, when they
+ * all agree on everything that changes how the read is handled (its `context.kvCache`, whether a
+ * user is logged in, the custom key's partition). When they do not (an anonymous and a logged-in
+ * read at once), or no claim is live (a direct `payload.db.findOne` without `req`, or a findByID
+ * whose claim ran out), the read cannot tell whose it is and bypasses the cache. So a claim left
+ * behind by an operation that failed where no hook sees it (the Local API) can only make reads of
+ * that document bypass until it runs out; it can never make a logged-in user's read a cached one.
  */
 export type RequestLike = { context?: Record<string, unknown>; user?: unknown }
 
 type Claim = { req: RequestLike; expires: number }
 
 /**
- * A findByID that never reaches its findOne nor `afterOperation` (access denied, a hook that
- * throws) is forgotten after this; meanwhile it can only make reads of that document bypass.
+ * How long a claim lives when no hook withdraws it: far longer than a findByID takes between its
+ * `beforeOperation` and its `findOne` (access rules, join sanitising), and than a Worker's request
+ * usually lives. Meanwhile it can only make reads of that document bypass.
  */
-const CLAIM_MS = 10_000
+const CLAIM_MS = 30_000
 
 export class RequestContexts {
   readonly #claims = new Map<string, Set<Claim>>()
+  /** The documents each request claims, for withdrawing them all when its operation fails. */
+  readonly #byRequest = new WeakMap<RequestLike, Set<string>>()
 
   #key(slug: string, id: string): string {
     return `${slug}\u0000${id}`
@@ -40,11 +46,28 @@ export class RequestContexts {
     }
     for (const claim of claims) if (claim.expires <= now) claims.delete(claim)
     claims.add({ req, expires: now + CLAIM_MS })
+    let keys = this.#byRequest.get(req)
+    if (!keys) {
+      keys = new Set()
+      this.#byRequest.set(req, keys)
+    }
+    keys.add(key)
   }
 
-  /** Forgets one claim of `req` (its findOne has read), or all of them (its findByID ended). */
-  release(slug: string, id: string, req: RequestLike, one = false): void {
-    const key = this.#key(slug, id)
+  /** Withdraws the oldest claim of `req` on this document (its findByID ended). */
+  release(slug: string, id: string, req: RequestLike): void {
+    this.#withdraw(this.#key(slug, id), req, true)
+  }
+
+  /** Withdraws every claim of `req` (its request failed). */
+  releaseAll(req: RequestLike): void {
+    const keys = this.#byRequest.get(req)
+    if (!keys) return
+    this.#byRequest.delete(req)
+    for (const key of keys) this.#withdraw(key, req, false)
+  }
+
+  #withdraw(key: string, req: RequestLike, one: boolean): void {
     const claims = this.#claims.get(key)
     if (!claims) return
     for (const claim of claims) {
@@ -53,17 +76,22 @@ export class RequestContexts {
       if (one) break
     }
     if (!claims.size) this.#claims.delete(key)
+    let more = false
+    for (const claim of claims) more ||= claim.req === req
+    if (!more) this.#byRequest.get(req)?.delete(key)
   }
 
-  /** The requests whose `findByID` is reading this document now. */
+  /** The requests whose `findByID` of this document is under way. */
   requests(slug: string, id: string, now = Date.now()): RequestLike[] {
-    const claims = this.#claims.get(this.#key(slug, id))
+    const key = this.#key(slug, id)
+    const claims = this.#claims.get(key)
     if (!claims) return []
     const out: RequestLike[] = []
     for (const claim of claims) {
       if (claim.expires <= now) claims.delete(claim)
       else out.push(claim.req)
     }
+    if (!claims.size) this.#claims.delete(key)
     return out
   }
 }
@@ -90,8 +118,10 @@ export const installRequestHooks = (
     const hooks = collection.hooks
     hooks.beforeOperation ??= []
     hooks.afterOperation ??= []
+    hooks.afterError ??= []
     const before = hooks.beforeOperation
     const after = hooks.afterOperation
+    const failed = hooks.afterError
     if (before.some((hook) => installed in hook)) continue
     const slug = collection.slug
     const beforeOperation: Hook = ({ args, operation }) => {
@@ -110,9 +140,16 @@ export const installRequestHooks = (
       }
       return result
     }
-    Object.defineProperty(beforeOperation, installed, { value: true })
-    Object.defineProperty(afterOperation, installed, { value: true })
+    // REST and GraphQL requests that fail (access denied, not found, a hook that threw) end here.
+    const afterError: Hook = ({ req }) => {
+      if (req && typeof req === 'object') contexts.releaseAll(req as RequestLike)
+      return undefined
+    }
+    for (const hook of [beforeOperation, afterOperation, afterError]) {
+      Object.defineProperty(hook, installed, { value: true })
+    }
     before.push(beforeOperation)
     after.push(afterOperation)
+    failed.push(afterError)
   }
 }

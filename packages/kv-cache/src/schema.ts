@@ -1,5 +1,6 @@
 import type { SanitizedConfig } from 'payload'
-import { fingerprint, stableStringify } from './key.js'
+import { encodeKey } from './encodeKey.js'
+import { fingerprint } from './key.js'
 
 /** The members of a field that change what the database stores or returns. */
 const STRUCTURAL = [
@@ -18,8 +19,10 @@ const STRUCTURAL = [
   'value',
 ] as const
 
+/** The structural members of a config value: plain data only, functions dropped. */
 const project = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(project)
+  if (typeof value === 'function' || typeof value === 'symbol') return undefined
   if (!value || typeof value !== 'object') return value
   const field = value as Record<string, unknown>
   const out: Record<string, unknown> = {}
@@ -50,22 +53,22 @@ export const schemaFingerprint = (
   },
 ): string => {
   const localization = config.localization as { localeCodes?: string[] } | false | undefined
-  return fingerprint(
-    stableStringify({
-      collections: config.collections.map((c) => ({
-        slug: c.slug,
-        fields: project(c.fields),
-        versions: versionsOf(c.versions),
-        auth: Boolean(c.auth),
-        upload: Boolean(c.upload),
-      })),
-      globals: config.globals.map((g) => ({
-        slug: g.slug,
-        fields: project(g.fields),
-        versions: versionsOf(g.versions),
-      })),
-      blocks: project(config.blocks ?? []),
-      locales: localization ? (localization.localeCodes ?? []) : [],
-    }),
-  )
+  const shape = {
+    collections: config.collections.map((c) => ({
+      slug: c.slug,
+      fields: project(c.fields),
+      versions: versionsOf(c.versions),
+      auth: Boolean(c.auth),
+      upload: Boolean(c.upload),
+    })),
+    globals: config.globals.map((g) => ({
+      slug: g.slug,
+      fields: project(g.fields),
+      versions: versionsOf(g.versions),
+    })),
+    blocks: project(config.blocks ?? []),
+    locales: localization ? (localization.localeCodes ?? []) : [],
+  }
+  // `project` leaves plain data only; JSON for a config nested deeper than keys go.
+  return fingerprint(encodeKey(shape) ?? JSON.stringify(shape))
 }

@@ -8,6 +8,8 @@ export type ReadStats = {
   bypasses: number
   stores: number
   skippedForSize: number
+  /** Results answered but not stored because JSON would give them back altered. */
+  skippedRoundTrip: number
   /** hits / (hits + misses), 0 when nothing was looked up. */
   hitRate: number
 }
@@ -54,6 +56,7 @@ const emptyRead = (): ReadStats => ({
   bypasses: 0,
   stores: 0,
   skippedForSize: 0,
+  skippedRoundTrip: 0,
   hitRate: 0,
 })
 
@@ -116,6 +119,9 @@ export class StatsRecorder {
       case 'skip-size':
         this.#read(event.slug, event.operation).skippedForSize++
         break
+      case 'skip-round-trip':
+        this.#read(event.slug, event.operation).skippedRoundTrip++
+        break
       case 'invalidate': {
         const slug = event.slug ?? '*'
         this.#invalidations[slug] = (this.#invalidations[slug] ?? 0) + 1
@@ -159,6 +165,7 @@ export class StatsRecorder {
       total.bypasses += stats.bypasses
       total.stores += stats.stores
       total.skippedForSize += stats.skippedForSize
+      total.skippedRoundTrip += stats.skippedRoundTrip
     }
     const { keysRead, operations, ...kv } = this.#kv
     return {
@@ -205,6 +212,8 @@ export const debugLine = (event: CacheEvent): string | undefined => {
       return `kv-cache ${event.operation} ${event.slug} ${event.key} bypass:${event.reason} ${event.durationMs}ms`
     case 'skip-size':
       return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:too-large ${event.bytes}B ${event.durationMs}ms`
+    case 'skip-round-trip':
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:not-json ${event.durationMs}ms`
     case 'invalidate':
       return `kv-cache invalidate ${event.targets.join(' ')}`
     default:

@@ -132,13 +132,27 @@ export type CacheControl = {
 /** Which tier answered a hit. */
 export type CacheTier = 'kv' | 'memory'
 
-/** Why a read did not use the cache. */
+/**
+ * Why a read did not use the cache:
+ * - `not-cached`: it depends on data whose writes the cache does not track;
+ * - `transaction`: it runs inside a transaction and may see uncommitted rows;
+ * - `request`: the request's cache control says `bypass: true`;
+ * - `authenticated`: a logged-in user's read with `authenticatedReads: 'database'`;
+ * - `ambiguous-request`: a `findByID`'s read, which carries no request, that cannot be matched to
+ *   one way of handling it (requests that differ in control, log-in or key partition read the
+ *   document at once, or none claims it);
+ * - `unkeyable`: an argument has no exact key (a `Map`, `Set`, class instance, function, symbol or
+ *   a cycle; see the README's Keys section);
+ * - `invalidation-unknown`: KV could not say which invalidations are current.
+ */
 export type BypassReason =
   | 'disabled'
   | 'not-cached'
   | 'transaction'
   | 'request'
   | 'authenticated'
+  | 'ambiguous-request'
+  | 'unkeyable'
   | 'kv-unavailable'
   | 'invalidation-unknown'
 
@@ -169,6 +183,13 @@ export type CacheEvent =
   | ({ type: 'bypass'; reason: BypassReason } & ReadEventBase)
   | ({ type: 'store'; bytes: number } & ReadEventBase)
   | ({ type: 'skip-size'; bytes: number } & ReadEventBase)
+  | ({
+      /**
+       * A result answered from the database and not stored: JSON would give it back altered
+       * (`Infinity`, `NaN`, `-0`, `undefined` members, a `Date`, one object reached twice, ...).
+       */
+      type: 'skip-round-trip'
+    } & ReadEventBase)
   | {
       type: 'invalidate'
       scope: 'all' | 'collection' | 'global'

@@ -78,6 +78,7 @@ describe('statistics and events on sqlite', () => {
     bypasses: 0,
     stores: 0,
     skippedForSize: 0,
+    skippedRoundTrip: 0,
     hitRate: 0,
   }
 
@@ -92,6 +93,7 @@ describe('statistics and events on sqlite', () => {
         bypasses: 0,
         stores: 1,
         skippedForSize: 0,
+        skippedRoundTrip: 0,
         hitRate: 2 / 3,
       }
       expect(stats().reads).toEqual({ posts: { find: expected } })
@@ -117,6 +119,7 @@ describe('statistics and events on sqlite', () => {
         bypasses: 0,
         stores: 1,
         skippedForSize: 0,
+        skippedRoundTrip: 0,
         hitRate: 0.5,
       }
       const { reads, total } = stats()
@@ -131,6 +134,7 @@ describe('statistics and events on sqlite', () => {
         bypasses: 1,
         stores: 5,
         skippedForSize: 0,
+        skippedRoundTrip: 0,
         hitRate: 0.5,
       })
       expect(

@@ -56,7 +56,15 @@ const start = (rows: Map<number, Doc>, namespace: string) => {
   return { payload, db, calls }
 }
 
-const byID = (id: number) => ({ collection: 'posts', where: { and: [{ id: { equals: id } }] } })
+/**
+ * A by-ID read as Payload's operations make it, with their request (a `context` of its own). One
+ * without (findByID's own) is matched to its request by hooks this stand-in Payload does not run.
+ */
+const byID = (id: number) => ({
+  collection: 'posts',
+  where: { and: [{ id: { equals: id } }] },
+  req: { context: {} },
+})
 
 describe('withKVCache inside workerd', () => {
   it('serves repeated reads from the cache and re-reads after a write', async () => {
