@@ -35,7 +35,17 @@ type Touch = { slug: FuzzSlug; field: string; value?: unknown }
  * A read with its arguments fixed; each run gets its own copy (Payload mutates `where` in
  * place). `touches` lists what its paths walk through, for the writes aimed at it.
  */
-type Read = { describe: string; run: (payload: Payload) => Promise<unknown>; touches: Touch[] }
+type Read = {
+  describe: string
+  run: (payload: Payload) => Promise<unknown>
+  touches: Touch[]
+  /**
+   * For a read with an odd value in its arguments (`NaN`, `Infinity`, `undefined`, ...): the same
+   * read with its arguments as JSON would write them. The two are asked side by side, so a key
+   * that merged them would serve one the other's answer.
+   */
+  twin?: Read
+}
 
 const NAMES = ['alpha', 'beta', 'gamma', 'ghost', HIDDEN_TEAM, 'delta'] as const
 const LOGICAL = ['and', 'AND', 'And', 'aNd', 'or', 'OR', 'Or', 'oR'] as const
@@ -137,8 +147,42 @@ const generator = (seed: number) => {
   const int = (max: number) => Math.floor(random() * max)
   const chance = (p: number) => random() < p
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
-  return { random, int, chance, pick, focus: 'free' as Feature }
+  /** Set when the read being made holds an odd value (see `odd`). */
+  return { random, int, chance, pick, focus: 'free' as Feature, odd: false }
 }
+
+/**
+ * Values JSON cannot write, which careless callers pass (`Number(param)` is `NaN`, an absent
+ * parameter is `undefined`): each is turned into something else by JSON, which the database may
+ * answer differently.
+ */
+const ODD_NUMBERS = [
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  -0,
+  undefined,
+  5n,
+]
+
+/** An odd value in place of a plain one, now and then; notes it on the generator. */
+const odd = <T>(g: Random, plain: T, values: readonly unknown[] = ODD_NUMBERS): T | unknown => {
+  if (!g.chance(0.12)) return plain
+  g.odd = true
+  return g.pick(values)
+}
+
+/** Arguments as a failure message shows them: odd values spelled out, not as JSON writes them. */
+const describeArgs = (args: unknown): string =>
+  JSON.stringify(args, (_key, value: unknown) =>
+    value === undefined
+      ? 'undefined'
+      : typeof value === 'bigint'
+        ? `${value}n`
+        : typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))
+          ? String(Object.is(value, -0) ? '-0' : value)
+          : value,
+  )
 
 /** An id as a caller might spell it: as stored, as a string with leading zeros, in upper case. */
 const spell = (g: Random, id: number | string): number | string => {
@@ -231,28 +275,28 @@ const condition = (
     case 'virtual': {
       const name = testing(g.pick(NAMES))
       return g.pick([
-        { equals: name },
-        { not_equals: name },
+        { equals: odd(g, name, [undefined, Number.NaN]) },
+        { not_equals: odd(g, name, [undefined]) },
         { like: name.slice(0, 3) },
         { not_like: name.slice(1, 4) },
         { contains: name.slice(0, 2) },
-        { in: [name, g.pick(NAMES)] },
+        { in: [odd(g, name, [undefined]), g.pick(NAMES)] },
         { not_in: [name] },
-        { exists: g.chance(0.5) },
+        { exists: odd(g, g.chance(0.5), [undefined]) },
       ])
     }
     case 'number': {
       const n = testing(g.int(10))
       return g.pick([
-        { equals: n },
-        { not_equals: n },
-        { greater_than: n },
+        { equals: odd(g, n) },
+        { not_equals: odd(g, n) },
+        { greater_than: odd(g, n) },
         { greater_than_equal: n },
-        { less_than: n },
-        { less_than_equal: n },
-        { in: [n, g.int(10)] },
-        { not_in: [n] },
-        { exists: g.chance(0.5) },
+        { less_than: odd(g, n) },
+        { less_than_equal: odd(g, n) },
+        { in: [odd(g, n), g.int(10)] },
+        { not_in: [odd(g, n)] },
+        { exists: odd(g, g.chance(0.5), [undefined]) },
       ])
     }
     case 'date':
@@ -450,6 +494,7 @@ const focused = (g: Random, ids: Ids, slug: FuzzSlug, touches: Touch[]): Where =
 /** One read, its random choices fixed now, asked the same way of both instances. */
 const read = (g: Random, ids: Ids, kind: DatabaseKind): Read => {
   g.focus = g.pick(FEATURES)
+  g.odd = false
   const slug =
     g.focus === 'nested'
       ? g.pick(['notes', 'teams', 'people'] as const)
@@ -462,12 +507,27 @@ const read = (g: Random, ids: Ids, kind: DatabaseKind): Read => {
   const made = (
     name: string,
     args: Record<string, unknown>,
-    run: (p: Payload) => Promise<unknown>,
-  ): Read => ({
-    describe: `${name} ${JSON.stringify(args)}`,
-    run,
-    touches,
-  })
+    run: (p: Payload, args: Record<string, unknown>) => Promise<unknown>,
+  ): Read => {
+    const read: Read = {
+      describe: `${name} ${describeArgs(args)}`,
+      run: (p) => run(p, structuredClone(args)),
+      touches,
+    }
+    if (g.odd) {
+      const image = JSON.parse(
+        JSON.stringify(args, (_key, value: unknown) =>
+          typeof value === 'bigint' ? `${value}n` : value,
+        ),
+      ) as Record<string, unknown>
+      read.twin = {
+        describe: `${name} ${describeArgs(image)} (the JSON image of the one before)`,
+        run: (p) => run(p, structuredClone(image)),
+        touches,
+      }
+    }
+    return read
+  }
   if (g.focus !== 'free') {
     // A query that leans on one construct, with nothing else that reads other collections: the
     // construct's dependency is then its only link to them.
@@ -481,11 +541,7 @@ const read = (g: Random, ids: Ids, kind: DatabaseKind): Read => {
       joins: g.focus === 'join' ? joins(g, ids, slug, touches) : false,
     })
     const name = g.chance(0.8) ? 'find' : 'count'
-    return made(name, args, (p) =>
-      name === 'find'
-        ? p.find(structuredClone(args) as never)
-        : p.count(structuredClone(args) as never),
-    )
+    return made(name, args, (p, a) => (name === 'find' ? p.find(a as never) : p.count(a as never)))
   }
   const choice = g.int(10)
   if (choice < 5) {
@@ -502,7 +558,7 @@ const read = (g: Random, ids: Ids, kind: DatabaseKind): Read => {
       joins: joins(g, ids, slug, touches),
       select: select(g, slug),
     })
-    return made('find', args, (p) => p.find(structuredClone(args) as never))
+    return made('find', args, (p, a) => p.find(a as never))
   }
   if (choice < 7) {
     const id = existing(g, ids, slug) ?? 1
@@ -516,11 +572,11 @@ const read = (g: Random, ids: Ids, kind: DatabaseKind): Read => {
       select: select(g, slug),
       disableErrors: true,
     })
-    return made('findByID', args, (p) => p.findByID(structuredClone(args) as never))
+    return made('findByID', args, (p, a) => p.findByID(a as never))
   }
   if (choice < 8) {
     const args = { collection: slug, where: where(g, ids, slug, 2, 2, touches) }
-    return made('count', args, (p) => p.count(structuredClone(args) as never))
+    return made('count', args, (p, a) => p.count(a as never))
   }
   if (choice < 9 && kind !== 'd1') {
     const field = g.pick(
@@ -538,11 +594,11 @@ const read = (g: Random, ids: Ids, kind: DatabaseKind): Read => {
       where: g.chance(0.6) ? where(g, ids, slug, 1, 2, touches) : undefined,
       sort: field,
     })
-    return made('findDistinct', args, (p) => p.findDistinct(structuredClone(args) as never))
+    return made('findDistinct', args, (p, a) => p.findDistinct(a as never))
   }
   touches.push({ slug: 'notes', field: 'title' }, { slug: 'teams', field: 'name' })
   const args = clean({ slug: 'settings', depth: g.pick([0, 1]), locale: g.pick([undefined, 'de']) })
-  return made('findGlobal', args, (p) => p.findGlobal(structuredClone(args) as never))
+  return made('findGlobal', args, (p, a) => p.findGlobal(a as never))
 }
 
 const maybe = <T>(g: Random, value: T | undefined): T | null =>
@@ -870,6 +926,10 @@ export const fuzzSuite = (kind: DatabaseKind, options: FuzzOptions) => {
           if (pool.length >= size) pool.splice(g.int(pool.length), 1)
           pool.push(fresh)
           await ask(fresh, `step ${step}, new query after ${last}`)
+          if (fresh.twin) {
+            pool.push(fresh.twin)
+            await ask(fresh.twin, `step ${step}, new query after ${last}`)
+          }
           continue
         }
         const aim = g.chance(0.5) ? g.pick(pool).touches : []
