@@ -66,6 +66,8 @@ export type ControlPair = TestPair & {
   data: SeedResult
   settle(): Promise<void>
   rest: RestClient
+  /** The plugins both instances were built with (another isolate needs the same schema). */
+  plugins?: Plugin[]
 }
 
 export type ControlPairOptions = {
@@ -115,6 +117,7 @@ export const startControlPair = async (
     kvCalls,
     data,
     rest,
+    ...(plugins ? { plugins } : {}),
     settle: async () => {
       while (background.length) await Promise.all(background.splice(0))
     },
@@ -193,6 +196,7 @@ export const startIsolate = async (
     kind: pair.database.kind,
     database: pair.database,
     kv: pair.kv,
+    ...(pair.plugins ? { plugins: pair.plugins } : {}),
     wrap: (factory, kv) => {
       kvCalls = instrumentKV(kv)
       return withKVCache(
