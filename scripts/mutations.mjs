@@ -15,8 +15,8 @@ const src = (file) => join(root, 'packages/kv-cache/src', file)
 // (fail closed), so taking out one construct's handling would not make a read stale: the old,
 // fail-open behaviour is restored alongside the mutations marked `failOpen`.
 const failOpen = {
-  file: 'dependencies.ts',
-  from: 'const crossed = walk.unknown ? this.schema.reachable(scope.kind, scope.slug) : walk.crossed',
+  file: 'dependencies/dependencies.ts',
+  from: 'const crossed = walk.unknown ? this.schema.reachable(entity.kind, entity.slug) : walk.crossed',
   to: 'const crossed = walk.crossed',
 }
 
@@ -33,7 +33,7 @@ const families = [
     failOpen: true,
     edits: [
       {
-        file: 'queryPaths.ts',
+        file: 'dependencies/queryPaths.ts',
         from: "return lower === 'and' || lower === 'or' ? lower : undefined",
         to: "return key === 'and' || key === 'or' ? key : undefined",
       },
@@ -44,12 +44,12 @@ const families = [
     failOpen: true,
     edits: [
       {
-        file: 'queryPaths.ts',
+        file: 'dependencies/queryPaths.ts',
         from: "const path = key.replace(/__/g, '.')",
         to: 'const path = key',
       },
       {
-        file: 'queryPaths.ts',
+        file: 'dependencies/queryPaths.ts',
         from: "this.path(fields, path.replace(/__/g, '.'), walk)",
         to: 'this.path(fields, path, walk)',
       },
@@ -60,26 +60,32 @@ const families = [
     failOpen: true,
     edits: [
       {
-        file: 'queryPaths.ts',
+        file: 'dependencies/queryPaths.ts',
         from: "if (operator === 'contains' && isNestedRelationshipQuery(operand)) {",
         to: 'if (false) {',
       },
     ],
   },
   {
-    name: 'deletes along a path: references of every collection walked through',
-    edits: [{ file: 'dependencies.ts', from: '      onPath.add(next)\n', to: '' }],
+    name: 'deletes: pushed to every collection and global that references the deleted one',
+    edits: [
+      {
+        file: 'dependencies/dependencies.ts',
+        from: '      for (const token of this.#referrers.get(write.slug) ?? []) out.push(token)\n',
+        to: '',
+      },
+    ],
   },
   {
     name: "join queries: the join's where and sort, configured and requested",
     edits: [
       {
-        file: 'queryPaths.ts',
+        file: 'dependencies/queryPaths.ts',
         from: '          this.where(fields, join.field.where, inner)\n',
         to: '',
       },
       {
-        file: 'queryPaths.ts',
+        file: 'dependencies/queryPaths.ts',
         from: '          this.where(fields, query.where, inner)\n          this.sort(fields, query.sort, inner)\n',
         to: '',
       },
@@ -89,7 +95,7 @@ const families = [
     name: 'canonical ids (number ids)',
     edits: [
       {
-        file: 'ids.ts',
+        file: 'dependencies/ids.ts',
         from: "  if (typeof id !== 'string' && typeof id !== 'number') return undefined\n",
         to: "  if (typeof id !== 'string' && typeof id !== 'number') return undefined\n  return String(id)\n",
       },
@@ -100,7 +106,7 @@ const families = [
     postgres: 'uuid',
     edits: [
       {
-        file: 'ids.ts',
+        file: 'dependencies/ids.ts',
         from: "      return typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : undefined",
         to: "      return typeof id === 'string' && UUID.test(id) ? id : undefined",
       },
@@ -115,7 +121,7 @@ families.push(
     name: 'exact keys: numbers JSON cannot write (NaN, Infinity, -0)',
     edits: [
       {
-        file: 'encodeKey.ts',
+        file: 'storage/encodeKey.ts',
         from: "  if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : String(value)\n",
         to: '  return JSON.stringify(value)\n',
       },
@@ -125,7 +131,7 @@ families.push(
     name: 'exact keys: members holding undefined',
     edits: [
       {
-        file: 'encodeKey.ts',
+        file: 'storage/encodeKey.ts',
         from: '  const keys = Object.keys(record).sort()\n',
         to: '  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort()\n',
       },

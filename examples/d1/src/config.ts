@@ -3,7 +3,7 @@ import { buildConfig, type Config, type SanitizedConfig } from 'payload'
 import { type KVCacheOptions, withKVCache } from 'payload-kv-cache'
 // The schema only (`/config`): the package's index also holds Node-only helpers (a REST server).
 import { appConfig } from 'payload-kv-cache-example-shared/config'
-import { kvCacheInvalidation } from 'payload-kv-cache-hooks'
+import { kvCachePlugin } from 'payload-kv-cache-hooks'
 import type { CloudflareContext } from './cloudflare.js'
 
 // This example pairs payload 3.90.2 with @payloadcms/db-d1-sqlite 3.87.1, the newest D1 adapter;
@@ -54,7 +54,7 @@ export const createConfig = ({
       cache === false
         ? []
         : [
-            kvCacheInvalidation({
+            kvCachePlugin({
               // Policy the schema cannot tell: say the header's nav shows category names, so a
               // category change must re-read the header too.
               collections: { categories: () => [{ global: 'header' }] },

@@ -2,7 +2,7 @@ import { type PostgresAdapter, postgresAdapter } from '@payloadcms/db-postgres'
 import { buildConfig, type Payload, type SanitizedConfig } from 'payload'
 import { type KVCacheOptions, withKVCache } from 'payload-kv-cache'
 import { appConfig } from 'payload-kv-cache-example-shared'
-import { kvCacheInvalidation } from 'payload-kv-cache-hooks'
+import { kvCachePlugin } from 'payload-kv-cache-hooks'
 import type { CloudflareContext } from './cloudflare.js'
 
 export type ExampleConfigOptions = Pick<CloudflareContext, 'env' | 'waitUntil'> & {
@@ -40,7 +40,7 @@ export const createConfig = ({
       cache === false
         ? []
         : [
-            kvCacheInvalidation({
+            kvCachePlugin({
               // Policy the schema cannot tell: say the header's nav shows category names, so a
               // category change must re-read the header too.
               collections: { categories: () => [{ global: 'header' }] },

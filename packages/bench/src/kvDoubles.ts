@@ -1,4 +1,5 @@
 import type { KVNamespace } from '@cloudflare/workers-types'
+import { isTokenKey } from 'payload-kv-cache/internal'
 
 /**
  * KV namespaces for measurements a real one would blur: an instant in-memory one, one that never
@@ -60,7 +61,7 @@ export function missKV(): KVNamespace {
 export type KVCounts = {
   /** Read operations; a bulk get of many keys counts once, as it does against Workers' limit. */
   get: number
-  /** Puts of invalidation tokens (`<namespace>:_t:...`). */
+  /** Puts of invalidation tokens (`isTokenKey`). */
   putToken: number
   /** Puts of entries (cache fills, or entries written directly by the benchmark). */
   putEntry: number
@@ -90,7 +91,7 @@ export function countingKV(inner: KVNamespace): CountingKV {
         return kv.get(key, options)
       },
       put: (key, value, options) => {
-        count(/^[^:]+:_t:/.test(key) ? 'putToken' : 'putEntry')
+        count(isTokenKey(key) ? 'putToken' : 'putEntry')
         return kv.put(key, value, options)
       },
       delete: (key) => {

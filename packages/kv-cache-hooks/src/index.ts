@@ -8,7 +8,7 @@ import { globalAfterChange } from './hooks/globalAfterChange.js'
 import type {
   CollectionInvalidationStrategy,
   GlobalInvalidationStrategy,
-  KVCacheInvalidationOptions,
+  KVCachePluginOptions,
 } from './types.js'
 import { addDashboard } from './utilities/addDashboard.js'
 import { hasKVCache } from './utilities/hasKVCache.js'
@@ -24,6 +24,7 @@ export type {
   KVCacheDashboardOptions,
   KVCacheEndpointsOptions,
   KVCacheInvalidationOptions,
+  KVCachePluginOptions,
   KVCacheStatsResponse,
 } from './types.js'
 
@@ -33,13 +34,13 @@ export type {
  * cache's statistics, flushing and purging, and an admin dashboard over them. The targets apply when the write's transaction commits.
  *
  * @example
- * plugins: [kvCacheInvalidation({
+ * plugins: [kvCachePlugin({
  *   collections: { posts: 'item', products: 'collection', pages: () => [{ global: 'navigation' }] },
  *   globals: { settings: () => [{ collection: 'pages' }] },
  * })]
  */
-export const kvCacheInvalidation =
-  (options: KVCacheInvalidationOptions = {}) =>
+export const kvCachePlugin =
+  (options: KVCachePluginOptions = {}) =>
   (config: Config): Config => {
     if (options.enabled === false) return config
     validateOptions(options, config)
@@ -106,3 +107,6 @@ export const kvCacheInvalidation =
       },
     }
   }
+
+/** @deprecated Renamed `kvCachePlugin`, as Payload's own plugins are named. */
+export const kvCacheInvalidation = kvCachePlugin

@@ -86,7 +86,8 @@ export type KVCacheStatsResponse = CacheStats & {
   globals: string[]
 }
 
-export type KVCacheInvalidationOptions = {
+/** Options of `kvCachePlugin`. */
+export type KVCachePluginOptions = {
   /**
    * Invalidation strategy per collection slug: `'item'`, `'collection'`, or a function returning
    * targets. Collections not named keep the cache's own invalidation only. Default `{}`.
@@ -110,3 +111,6 @@ export type KVCacheInvalidationOptions = {
    */
   dashboard?: boolean | KVCacheDashboardOptions
 }
+
+/** @deprecated Renamed `KVCachePluginOptions`. */
+export type KVCacheInvalidationOptions = KVCachePluginOptions

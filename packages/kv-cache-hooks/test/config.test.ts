@@ -3,7 +3,7 @@ import { KVCacheConfigError, withKVCache } from 'payload-kv-cache'
 import { describe, expect, it, vi } from 'vitest'
 import { startPayload } from '../../kv-cache/test/fixtures/payload.js'
 import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
-import { type KVCacheInvalidationOptions, kvCacheInvalidation } from '../src/index.js'
+import { type KVCachePluginOptions, kvCachePlugin } from '../src/index.js'
 
 const existingHook = () => undefined
 
@@ -19,13 +19,13 @@ const config = (): Config =>
     endpoints: [{ path: '/hello', method: 'get', handler: () => new Response('hi') }],
   }) as unknown as Config
 
-const apply = (options: KVCacheInvalidationOptions, incoming = config()): Config =>
-  kvCacheInvalidation(options)(incoming)
+const apply = (options: KVCachePluginOptions, incoming = config()): Config =>
+  kvCachePlugin(options)(incoming)
 
 // Deliberately wrong options, as a JavaScript user could write them.
-const unchecked = (options: unknown) => options as KVCacheInvalidationOptions
+const unchecked = (options: unknown) => options as KVCachePluginOptions
 
-describe('kvCacheInvalidation config', () => {
+describe('kvCachePlugin config', () => {
   it('returns the config untouched with enabled: false, even with options it would reject', () => {
     const incoming = config()
     const result = apply(
@@ -118,15 +118,15 @@ describe('kvCacheInvalidation config', () => {
   })
 
   it('fails at config time, from buildConfig', async () => {
-    const plugins = [kvCacheInvalidation({ collections: { nope: 'item' } })]
+    const plugins = [kvCachePlugin({ collections: { nope: 'item' } })]
     const db = { name: 'none', defaultIDType: 'number', init: () => ({}) } as never
     await expect(buildTestConfig({ db, plugins })).rejects.toThrow(KVCacheConfigError)
   })
 })
 
-describe('kvCacheInvalidation without a KV cache', () => {
+describe('kvCachePlugin without a KV cache', () => {
   let warn: ReturnType<typeof vi.fn>
-  // Listed after kvCacheInvalidation, so it wraps the plugin's onInit and spies before it runs.
+  // Listed after kvCachePlugin, so it wraps the plugin's onInit and spies before it runs.
   const spyOnWarnings: Plugin = (incoming) => ({
     ...incoming,
     onInit: async (payload) => {
@@ -140,7 +140,7 @@ describe('kvCacheInvalidation without a KV cache', () => {
     const started = await startPayload({
       kind: 'sqlite',
       plugins: [
-        kvCacheInvalidation({
+        kvCachePlugin({
           collections: { pages: 'collection' },
           globals: { header: () => ['all'] },
         }),
@@ -164,7 +164,7 @@ describe('kvCacheInvalidation without a KV cache', () => {
     const started = await startPayload({
       kind: 'sqlite',
       wrap: (factory, kv) => withKVCache(factory, kv),
-      plugins: [kvCacheInvalidation({ collections: { pages: 'collection' } }), spyOnWarnings],
+      plugins: [kvCachePlugin({ collections: { pages: 'collection' } }), spyOnWarnings],
     })
     try {
       await started.payload.create({ collection: 'pages', data: { title: 'One' } })

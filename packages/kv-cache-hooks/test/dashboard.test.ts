@@ -11,9 +11,9 @@ import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
 // admin's providers, so only Next.js can load it. The figures are plain React and SVG.
 import { KVCacheFigures } from '../src/dashboard/KVCacheFigures.js'
 import {
-  type KVCacheInvalidationOptions,
+  type KVCachePluginOptions,
   type KVCacheStatsResponse,
-  kvCacheInvalidation,
+  kvCachePlugin,
 } from '../src/index.js'
 
 const existingNavLink = '/components/Existing#Existing'
@@ -35,11 +35,11 @@ const config = (): Config =>
     },
   }) as unknown as Config
 
-const apply = (options: KVCacheInvalidationOptions, incoming = config()): Config =>
-  kvCacheInvalidation(options)(incoming)
+const apply = (options: KVCachePluginOptions, incoming = config()): Config =>
+  kvCachePlugin(options)(incoming)
 
 // Deliberately wrong options, as a JavaScript user could write them.
-const unchecked = (options: unknown) => options as KVCacheInvalidationOptions
+const unchecked = (options: unknown) => options as KVCachePluginOptions
 
 /** The path and server props of a component given in the object form. */
 const component = (given: PayloadComponent | undefined) =>
@@ -127,7 +127,7 @@ describe('the dashboard option', () => {
             ...incoming,
             admin: { ...incoming.admin, importMap: { importMapFile: join(dir, 'importMap.js') } },
           }),
-          kvCacheInvalidation({ dashboard: true, endpoints: { access } }),
+          kvCachePlugin({ dashboard: true, endpoints: { access } }),
         ],
       })
       const view = built.admin.components.views?.kvCache

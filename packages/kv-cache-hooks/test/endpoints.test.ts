@@ -19,7 +19,7 @@ import { dashboardViewData } from '../src/dashboard/viewData.js'
 import {
   type KVCacheEndpointsOptions,
   type KVCacheStatsResponse,
-  kvCacheInvalidation,
+  kvCachePlugin,
 } from '../src/index.js'
 
 /** A second auth collection: its users can log in, but they are not admin users. */
@@ -71,7 +71,7 @@ const startRestPayload = async (
           void promise.finally(() => fills.delete(promise))
         },
       }),
-      plugins: [members, kvCacheInvalidation({ endpoints })],
+      plugins: [members, kvCachePlugin({ endpoints })],
     })
     const key = `payload-kv-cache-hooks-${randomUUID()}`
     payload = await getPayload({ config, key, cron: true })

@@ -8,14 +8,14 @@ import {
   type CollectionInvalidationArgs,
   type GlobalInvalidationStrategy,
   type InvalidationTarget,
-  kvCacheInvalidation,
+  kvCachePlugin,
 } from '../src/index.js'
 
 type Entry = { event: CacheEvent } | { hook: 'before' | 'after' }
 
 /**
  * Appends an afterChange / afterDelete hook to every collection and global that marks the cache's
- * event log. Listed before and after kvCacheInvalidation, the two marks frame exactly what the
+ * event log. Listed before and after kvCachePlugin, the two marks frame exactly what the
  * plugin's own hooks did.
  */
 const markHooks =
@@ -42,7 +42,7 @@ const markHooks =
     }
   }
 
-describe('kvCacheInvalidation hooks on sqlite', () => {
+describe('kvCachePlugin hooks on sqlite', () => {
   const log: Entry[] = []
   let started: TestPayload
   let payload: Payload
@@ -59,7 +59,7 @@ describe('kvCacheInvalidation hooks on sqlite', () => {
       wrap: (factory, kv) => withKVCache(factory, kv, { onEvent: (event) => log.push({ event }) }),
       plugins: [
         markHooks(log, 'before'),
-        kvCacheInvalidation({
+        kvCachePlugin({
           collections: {
             posts: 'item',
             categories: 'collection',

@@ -4,7 +4,7 @@ import { type CacheEvent, getCacheStats, withKVCache } from 'payload-kv-cache'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDatabase, hasPostgres } from '../../kv-cache/test/fixtures/databases.js'
 import { startPayload, type TestPayload, type Wrap } from '../../kv-cache/test/fixtures/payload.js'
-import { kvCacheInvalidation } from '../src/index.js'
+import { kvCachePlugin } from '../src/index.js'
 
 /** What a hook listed after the plugin's saw, inside the write, before the commit. */
 type Inside = { transactionID: unknown; headerInvalidations: number; headerRead: string[] }
@@ -47,7 +47,7 @@ const setups: Array<{ name: string; skip: boolean; start: Start }> = [
 ]
 
 for (const setup of setups) {
-  describe.skipIf(setup.skip)(`kvCacheInvalidation inside transactions (${setup.name})`, () => {
+  describe.skipIf(setup.skip)(`kvCachePlugin inside transactions (${setup.name})`, () => {
     const events: CacheEvent[] = []
     const inside: Inside[] = []
     let failAfterPlugin = false
@@ -104,7 +104,7 @@ for (const setup of setups) {
     beforeAll(async () => {
       started = await setup.start(
         (factory, kv) => withKVCache(factory, kv, { onEvent: (event) => events.push(event) }),
-        [kvCacheInvalidation({ collections: { posts: () => [{ global: 'header' }] } }), lookInside],
+        [kvCachePlugin({ collections: { posts: () => [{ global: 'header' }] } }), lookInside],
       )
       payload = started.payload
       await payload.updateGlobal({ slug: 'header', depth: 0, data: { title: 'Welcome' } })

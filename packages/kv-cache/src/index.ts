@@ -1,24 +1,23 @@
-export { withCacheControl } from './control.js'
 export { KVCacheConfigError, KVCacheMissError } from './errors.js'
-export type { KVNamespace, KVNamespaceListPage } from './kvNamespace.js'
+export type { CacheStats, ReadStats } from './events/stats.js'
+export type { KVNamespace, KVNamespaceListPage } from './kv/kvNamespace.js'
 export {
   flush,
   getCacheStats,
   hasKVCache,
-  type InvalidationTarget,
   invalidate,
   purge,
   resetCacheStats,
   settled,
 } from './manage.js'
-export { adapterMethods, type MethodKind, type MethodSpec } from './methods.js'
-export { internalSlugs } from './options.js'
-export type { CacheStats, ReadStats } from './stats.js'
+export { withCacheControl } from './request/cacheControl.js'
 export type {
   BypassReason,
   CacheControl,
   CacheEvent,
+  CachePolicy,
   CacheTier,
+  InvalidationTarget,
   KeyInput,
   KVBinding,
   KVCacheOptions,

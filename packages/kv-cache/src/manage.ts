@@ -1,14 +1,15 @@
 import type { Payload } from 'payload'
 import { KVCacheConfigError } from './errors.js'
-import type { CacheStats } from './stats.js'
-import { transactionOf } from './transactions.js'
-import { cacheOf } from './withKVCache.js'
+import type { CacheStats } from './events/stats.js'
+import { cacheOf } from './registry.js'
+import type { InvalidationTarget } from './types.js'
+import { targetProblem } from './write/invalidate.js'
+import { transactionOf } from './write/transactions.js'
 
-/** What to make stale: a whole collection, one document of it, a global, or everything. */
-export type InvalidationTarget =
-  | { collection: string; id?: number | string }
-  | { global: string }
-  | 'all'
+/**
+ * The functions an app calls with its Payload instance: statistics, invalidation, flushing,
+ * purging, waiting for background writes.
+ */
 
 const cacheFor = (payload: Payload) => {
   const cache = cacheOf(payload)
@@ -42,15 +43,23 @@ export const resetCacheStats = (payload: Payload): void => cacheFor(payload).res
 export const flush = (payload: Payload): Promise<void> => cacheFor(payload).flush()
 
 /**
- * Makes the given targets stale. With a `req` inside a transaction, it applies when the
- * transaction commits (Payload's hooks run before commit).
+ * Makes the given targets stale. Pass the `req` a hook already holds: inside a transaction the
+ * targets apply when it commits (Payload's hooks run before commit). Throws a
+ * `KVCacheConfigError` naming every target that is not a collection, document or global of this
+ * instance, and then invalidates nothing.
  */
 export const invalidate = async (
   payload: Payload,
-  targets: InvalidationTarget[],
+  targets: readonly InvalidationTarget[],
   req?: { transactionID?: unknown },
 ): Promise<void> => {
-  await cacheFor(payload).invalidateTargets(targets, await transactionOf(req))
+  const cache = cacheFor(payload)
+  if (!Array.isArray(targets)) {
+    throw new KVCacheConfigError('invalidate takes an array of targets')
+  }
+  const problems = targets.map((target) => targetProblem(cache.config, target)).filter(Boolean)
+  if (problems.length) throw new KVCacheConfigError(`invalidate: ${problems.join('; ')}`)
+  await cache.invalidate(targets, await transactionOf(req))
 }
 
 /**
@@ -61,16 +70,16 @@ export const invalidate = async (
  */
 export const purge = (
   payload: Payload,
-  scope: { collection?: string; global?: string } = {},
+  target: { collection?: string; global?: string } = {},
   options: { cursor?: string; maxOperations?: number } = {},
 ): Promise<{ deleted: number; cursor?: string }> => {
   const cache = cacheFor(payload)
-  if (scope.collection !== undefined && scope.global !== undefined) {
+  if (target.collection !== undefined && target.global !== undefined) {
     throw new KVCacheConfigError('purge takes a collection or a global, not both')
   }
   const max = options.maxOperations ?? 500
   if (!Number.isInteger(max) || max < 2) {
     throw new KVCacheConfigError('purge maxOperations must be a whole number of at least 2')
   }
-  return cache.purge(scope, options.cursor, max)
+  return cache.purge(target, options.cursor, max)
 }

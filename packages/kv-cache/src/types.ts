@@ -1,5 +1,6 @@
-import type { KVNamespace } from './kvNamespace.js'
-import type { ReadMethodName } from './methods.js'
+import type { CollectionSlug, GlobalSlug } from 'payload'
+import type { ReadMethodName } from './adapter/adapterMethods.js'
+import type { KVNamespace } from './kv/kvNamespace.js'
 
 export type { KVNamespace }
 
@@ -9,12 +10,25 @@ export type KVBinding =
   | (() => KVNamespace | Promise<KVNamespace | undefined> | undefined)
 
 /** Caching policy of one collection or global. */
-export type ScopeOptions =
+export type CachePolicy =
   | boolean
   | {
       /** Seconds an entry of this collection or global lives. Default: the global `ttl`. */
       ttl?: number
     }
+
+/** @deprecated Renamed `CachePolicy`. */
+export type ScopeOptions = CachePolicy
+
+/**
+ * What to make stale: a whole collection, one document of it, a global, or everything. Slugs are
+ * typed from Payload's generated types when the app has them (a misspelt slug is a compile error)
+ * and checked when called either way.
+ */
+export type InvalidationTarget =
+  | { collection: CollectionSlug; id?: number | string }
+  | { global: GlobalSlug }
+  | 'all'
 
 /** What a custom `key` function receives. */
 export type KeyInput = {
@@ -37,11 +51,12 @@ export type KVCacheOptions = {
   /**
    * Per-collection policy. `false` never caches it; `true` caches it with the global TTL (the only
    * way to cache an auth-enabled collection); `{ ttl }` caches it with its own TTL. Collections not
-   * named are cached, except auth-enabled ones and Payload's internal collections.
+   * named are cached, except auth-enabled ones and Payload's internal collections. Unknown slugs
+   * are an error when Payload starts. Default `{}`.
    */
-  collections?: Record<string, ScopeOptions>
-  /** Per-global policy, as for `collections`. Globals not named are cached. */
-  globals?: Record<string, ScopeOptions>
+  collections?: { [slug in CollectionSlug]?: CachePolicy }
+  /** Per-global policy, as for `collections`. Globals not named are cached. Default `{}`. */
+  globals?: { [slug in GlobalSlug]?: CachePolicy }
   /** Prefix of every key, so that two apps can share one KV namespace. Default `'payload'`. */
   namespace?: string
   /**
@@ -76,9 +91,12 @@ export type KVCacheOptions = {
   waitUntil?: (promise: Promise<unknown>) => void
   /**
    * How long this isolate trusts what it last read from KV about invalidations, in milliseconds,
-   * before asking again. A write made in another isolate stops being served here within this time
-   * plus KV's own propagation delay. Default `5000`.
+   * before asking KV again (on the next read that needs it; nothing polls). A write made in another
+   * isolate stops being served here within this time plus KV's own propagation delay. Default
+   * `5000`.
    */
+  invalidationCheckMs?: number
+  /** @deprecated Renamed `invalidationCheckMs` (two options said "stale" and meant two things). */
   maxStaleMs?: number
   /**
    * Which results are written to KV (the memory tier stores every result either way):
@@ -112,7 +130,12 @@ export type KVCacheOptions = {
   onEvent?: (event: CacheEvent) => void
   /** One debug line per cache operation through `payload.logger`. Default `false`. */
   debug?: boolean
-  /** Turns the cache off entirely: every call goes straight to the adapter. Default `false`. */
+  /**
+   * `false` turns the cache off entirely: the adapter is returned untouched and every call goes
+   * straight to it (as Payload's plugins say it). Default `true`.
+   */
+  enabled?: boolean
+  /** @deprecated Use `enabled: false`. */
   disabled?: boolean
 }
 
@@ -143,10 +166,10 @@ export type CacheTier = 'kv' | 'memory'
  *   document at once, or none claims it);
  * - `unkeyable`: an argument has no exact key (a `Map`, `Set`, class instance, function, symbol or
  *   a cycle; see the README's Keys section);
- * - `invalidation-unknown`: KV could not say which invalidations are current.
+ * - `kv-unavailable`: KV could not say which invalidations are current (it failed, timed out, or
+ *   is skipped while the circuit is open).
  */
 export type BypassReason =
-  | 'disabled'
   | 'not-cached'
   | 'transaction'
   | 'request'
@@ -154,7 +177,6 @@ export type BypassReason =
   | 'ambiguous-request'
   | 'unkeyable'
   | 'kv-unavailable'
-  | 'invalidation-unknown'
 
 export type KVOperation = 'delete' | 'list' | 'read' | 'write'
 

@@ -547,7 +547,6 @@ describe('per-request cache control on sqlite', () => {
       ).rejects.toThrow(/mode must be/)
     })
 
-    // Fails today: bypass wins silently and the database answers, which cache-only promises never to do.
     it('contradictory control (bypass with cache-only or refresh) is refused', async () => {
       await expect(
         cached.find({
@@ -558,6 +557,22 @@ describe('per-request cache control on sqlite', () => {
       expect(() => withCacheControl({ bypass: true, mode: 'refresh' }, () => undefined)).toThrow(
         TypeError,
       )
+    })
+
+    it('a contradiction split between withCacheControl and context.kvCache is refused too', async () => {
+      await fresh()
+      // Each half is valid; merged, the read would silently reach the database under cache-only.
+      await expect(
+        withCacheControl({ bypass: true }, () =>
+          cached.find({ ...posts('split'), ...control({ mode: 'cache-only' }) }),
+        ),
+      ).rejects.toThrow(/context\.kvCache inside withCacheControl\(control\) cannot combine/)
+      expect(() =>
+        withCacheControl({ mode: 'refresh' }, () =>
+          withCacheControl({ bypass: true }, () => undefined),
+        ),
+      ).toThrow(/nested withCacheControl cannot combine/)
+      expect(pair.db.count('find', 'posts')).toBe(0)
     })
   })
 

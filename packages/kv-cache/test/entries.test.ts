@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { schemaFingerprint } from '../src/dependencies/schemaFingerprint.js'
 import { getCacheStats, resetCacheStats, settled } from '../src/index.js'
-import { schemaFingerprint } from '../src/schema.js'
 import { buildTestConfig } from './fixtures/schema.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { databaseIdentity } from '../src/database.js'
+import { databaseIdentity } from '../src/dependencies/databaseIdentity.js'
 import { settled, withKVCache } from '../src/index.js'
 import { type DatabaseKind, hasPostgres } from './fixtures/databases.js'
 import { startPayload, steady, type TestPayload } from './fixtures/payload.js'

@@ -1,6 +1,7 @@
 import type { Payload } from 'payload'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { getCacheStats, resetCacheStats, settled, withKVCache } from '../src/index.js'
+import { isTokenKey } from '../src/storage/storageKeys.js'
 import { faultyKV, instrumentKV, type KVFaultPlan } from './fixtures/kv.js'
 import { startPayload, type TestPayload } from './fixtures/payload.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
@@ -82,7 +83,7 @@ describe('when KV fails (sqlite)', () => {
     await reads(pair.cached)
     await settled(pair.cached)
     const { keys } = await pair.kv.list({ prefix: 'payload:' })
-    const entries = keys.filter((key) => !key.name.includes(':_t:'))
+    const entries = keys.filter((key) => !isTokenKey(key.name))
     expect(entries.length).toBeGreaterThan(0)
     // Cut short, as a value cut off in transit would be: the header intact, the JSON not.
     const damaged = new Map<string, string>()
@@ -128,15 +129,23 @@ describe('when KV fails (sqlite)', () => {
     expect(total.hits.memory + total.hits.kv).toBeGreaterThan(0)
   })
 
-  it('does not block start-up when KV is down', async () => {
+  it('does not block start-up when KV is down, and says why each read skipped the cache', async () => {
+    const reasons = new Set<string>()
     const down = await startPayload({
       kind: 'sqlite',
       database: pair.database,
       kv: pair.kv,
-      wrap: (factory, kv) => withKVCache(factory, faultyKV(kv, { hang: true }), { timeoutMs: 50 }),
+      wrap: (factory, kv) =>
+        withKVCache(factory, faultyKV(kv, { hang: true }), {
+          timeoutMs: 50,
+          onEvent: (event) => {
+            if (event.type === 'bypass') reasons.add(event.reason)
+          },
+        }),
     })
     try {
       expect(await reads(down.payload)).toEqual(await reads(pair.plain))
+      expect([...reasons]).toEqual(['kv-unavailable'])
     } finally {
       await down.cleanup()
     }

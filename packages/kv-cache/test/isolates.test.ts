@@ -2,6 +2,8 @@ import type { KVNamespace } from '@cloudflare/workers-types'
 import type { Payload } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, resetCacheStats, settled, withKVCache } from '../src/index.js'
+import { isTokenKey, tokenKey } from '../src/storage/storageKeys.js'
+import { collectionList, documentToken } from '../src/storage/tokenNames.js'
 import type { KVCacheOptions } from '../src/types.js'
 import { faultyKV, instrumentKV, type KVFaultPlan } from './fixtures/kv.js'
 import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
@@ -146,7 +148,7 @@ describe('what invalidation costs (sqlite)', () => {
         puts.length = 0
         await cached.payload.update({ collection: 'categories', id, data: { name: 'Renamed' } })
         await settled(cached.payload)
-        return { ...counts.counts, tokenPuts: puts.filter((key) => key.includes(':_t:')) }
+        return { ...counts.counts, tokenPuts: puts.filter(isTokenKey) }
       } finally {
         await cached.cleanup()
         await test.cleanup()
@@ -160,8 +162,10 @@ describe('what invalidation costs (sqlite)', () => {
     // categories:list and categories:id:X. Posts reference categories, but nothing was deleted,
     // so no post read is touched.
     expect(many.tokenPuts).toEqual([
-      expect.stringMatching(/:_t:c:categories:list$/),
-      expect.stringMatching(/:_t:c:categories:id:\d+$/),
+      tokenKey('payload', collectionList('categories')),
+      expect.stringMatching(
+        new RegExp(`^${tokenKey('payload', documentToken('categories', ''))}\\d+$`),
+      ),
     ])
     // Besides those, only the reads the update itself made may store entries.
     expect(many.put - many.tokenPuts.length).toBe(few.put - few.tokenPuts.length)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { encodeKey } from '../src/encodeKey.js'
-import { kvKey, sha256 } from '../src/key.js'
+import { encodeKey } from '../src/storage/encodeKey.js'
+import { sha256 } from '../src/storage/hashes.js'
+import { kvKey } from '../src/storage/storageKeys.js'
 import { oddValues, sameArgument } from './fixtures/oddValues.js'
 
 describe('keys', () => {

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { flush, getCacheStats, purge, resetCacheStats, settled, withKVCache } from '../src/index.js'
+import {
+  flush,
+  getCacheStats,
+  invalidate,
+  KVCacheConfigError,
+  purge,
+  resetCacheStats,
+  settled,
+  withKVCache,
+} from '../src/index.js'
+import { isTokenKey, parseEntryKey, tokenPrefix } from '../src/storage/storageKeys.js'
 import { instrumentKV } from './fixtures/kv.js'
 import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
@@ -39,10 +49,27 @@ describe('maintenance (sqlite)', () => {
   it('finds the cache from another copy of the package, as Next.js bundles one per layer', async () => {
     // A query string makes Vite evaluate the module a second time: a copy with its own top level,
     // like the server-component copy of a package whose route-handler copy wrapped the adapter.
-    const copy = '../src/withKVCache.js?second-copy'
+    const copy = '../src/registry.js?second-copy'
     const { cacheOf } = (await import(/* @vite-ignore */ copy)) as { cacheOf(p: object): unknown }
     expect(cacheOf(pair.cached)).toBeDefined()
     expect(cacheOf(pair.plain)).toBeUndefined()
+  })
+
+  it('invalidate() names every target it cannot place, and then makes nothing stale', async () => {
+    const id = pair.data.posts[1] as number
+    const read = () => pair.cached.findByID({ collection: 'posts', id, depth: 0 })
+    await read()
+    await pair.plain.update({ collection: 'posts', id, data: { title: 'Changed elsewhere' } })
+    const bad = invalidate(pair.cached, [
+      { collection: 'posts', id },
+      { collection: 'post' as never },
+      { global: 'footer' as never },
+    ])
+    await expect(bad).rejects.toThrow(KVCacheConfigError)
+    await expect(bad).rejects.toThrow(/unknown collection 'post'; unknown global 'footer'/)
+    expect((await read()).title).not.toBe('Changed elsewhere')
+    await invalidate(pair.cached, [{ collection: 'posts', id }])
+    expect((await read()).title).toBe('Changed elsewhere')
   })
 
   it('flush() makes raw SQL writes visible: every entry is stale after one KV write', async () => {
@@ -58,8 +85,8 @@ describe('maintenance (sqlite)', () => {
 
   it('purges one collection’s entries by prefix, within an operation budget, and never tokens', async () => {
     await fill()
-    const tokensBefore = (await entries('payload:_t:')).sort()
-    const isPostEntry = (k: string) => k.includes(':c:posts:') && !k.startsWith('payload:_t:')
+    const tokensBefore = (await entries(tokenPrefix('payload'))).sort()
+    const isPostEntry = (k: string) => parseEntryKey(k)?.slug === 'posts'
     const posts = (await entries()).filter(isPostEntry)
     expect(posts.length).toBeGreaterThanOrEqual(12)
     let result = await purge(pair.cached, { collection: 'posts' }, { maxOperations: 5 })
@@ -76,8 +103,8 @@ describe('maintenance (sqlite)', () => {
     expect(rounds).toBeGreaterThan(2)
     const left = await entries()
     expect(left.filter(isPostEntry)).toEqual([])
-    expect(left.some((k) => k.includes(':c:categories:'))).toBe(true)
-    expect((await entries('payload:_t:')).sort()).toEqual(tokensBefore)
+    expect(left.some((k) => parseEntryKey(k)?.slug === 'categories')).toBe(true)
+    expect((await entries(tokenPrefix('payload'))).sort()).toEqual(tokensBefore)
     // Reads still answer correctly afterwards (from the database, then cached again).
     const args = { collection: 'posts' as const, sort: 'slug', depth: 0 }
     expect(await pair.cached.find(args)).toEqual(await pair.plain.find(args))
@@ -95,7 +122,7 @@ describe('maintenance (sqlite)', () => {
     while (result.cursor) result = await purge(pair.cached, {}, { cursor: result.cursor })
     const left = await entries()
     expect(left.length).toBeGreaterThan(0)
-    expect(left.every((k) => k.startsWith('payload:_t:'))).toBe(true)
+    expect(left.every(isTokenKey)).toBe(true)
   })
 
   it('flushes after a migration run through Payload', async () => {

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BaseDatabaseAdapter, DatabaseAdapterObj } from 'payload'
 import { describe, expect, it, vi } from 'vitest'
+import { adapterMethods } from '../src/adapter/adapterMethods.js'
 import { withKVCache } from '../src/index.js'
-import { adapterMethods } from '../src/methods.js'
 import { startPayload, steady } from './fixtures/payload.js'
 
 /** The members of `BaseDatabaseAdapter` as the installed Payload declares them. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { KVCacheConfigError, type KVNamespace, withKVCache } from '../src/index.js'
-import { resolveOptions, resolvePolicies } from '../src/options.js'
+import { resolvePolicies } from '../src/options/entityPolicies.js'
+import { resolveOptions } from '../src/options/resolveOptions.js'
 
 // An empty namespace: a plain object satisfies the cache's KVNamespace type, no cast needed.
 function get(key: string, options: { type: 'text' }): Promise<string | null>
@@ -56,6 +57,27 @@ describe('options', () => {
   ])('rejects %j at config time', (options, message) => {
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(message)
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(KVCacheConfigError)
+  })
+
+  it('takes enabled, and the old names disabled and maxStaleMs, but not both of a pair', () => {
+    expect(resolveOptions({}).enabled).toBe(true)
+    expect(resolveOptions({ enabled: false }).enabled).toBe(false)
+    expect(resolveOptions({ disabled: true }).enabled).toBe(false)
+    expect(() => resolveOptions({ enabled: true, disabled: true })).toThrow(/enabled or disabled/)
+    expect(() => resolveOptions({ enabled: 'no' as never })).toThrow(
+      /enabled must be true or false/,
+    )
+    expect(resolveOptions({}).invalidationCheckMs).toBe(5_000)
+    expect(resolveOptions({ invalidationCheckMs: 250 }).invalidationCheckMs).toBe(250)
+    expect(resolveOptions({ maxStaleMs: 250 }).invalidationCheckMs).toBe(250)
+    expect(() => resolveOptions({ maxStaleMs: 0 })).toThrow(/maxStaleMs must be a positive/)
+    expect(() => resolveOptions({ invalidationCheckMs: 1, maxStaleMs: 1 })).toThrow(
+      /invalidationCheckMs or maxStaleMs/,
+    )
+    // `enabled: false` hands Payload the adapter itself.
+    const inner = {}
+    const off = withKVCache({ ...adapter, init: () => inner as never }, kv, { enabled: false })
+    expect(off.init({ payload: {} as never })).toBe(inner)
   })
 
   it('rejects a binding that is not a KV namespace', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseResult, serializeResult } from '../src/serializeResult.js'
+import { parseResult, serializeResult } from '../src/storage/serializeResult.js'
 import { oddValues, sameResult } from './fixtures/oddValues.js'
 
 describe('stored results', () => {

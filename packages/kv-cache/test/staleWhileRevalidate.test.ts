@@ -1,6 +1,7 @@
 import type { Payload } from 'payload'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getCacheStats, resetCacheStats } from '../src/index.js'
+import { isTokenKey } from '../src/storage/storageKeys.js'
 import {
   type ControlPair,
   type Isolate,
@@ -140,7 +141,7 @@ describe('staleWhileRevalidate (sqlite)', () => {
     await pair.settle()
     const realNow = (performance.timeOrigin + performance.now()) / 1000
     const { keys } = await pair.kv.list({ prefix: 'payload:' })
-    const entries = keys.filter((key) => !key.name.includes(':_t:'))
+    const entries = keys.filter((key) => !isTokenKey(key.name))
     expect(entries.length).toBeGreaterThan(0)
     for (const key of entries) {
       // Written during this file's run, each for TTL + WINDOW seconds from its put.

@@ -1,6 +1,6 @@
 /**
  * The benchmark's Worker, bundled by esbuild (`../workerd.ts`) and run by Miniflare in workerd:
- * Payload 3 with the D1 adapter on the `D1` binding, `withKVCache` (from `packages/kv-cache/src`)
+ * Payload 3 with the D1 adapter on the `D1` binding, `withKVCache` (from `payload-kv-cache`)
  * on the `CACHE` binding, and the test schema.
  *
  * Routes (POST, JSON):
@@ -17,12 +17,7 @@
  */
 import { sqliteD1Adapter } from '@payloadcms/db-d1-sqlite'
 import { BasePayload, type Payload } from 'payload'
-import {
-  getCacheStats,
-  resetCacheStats,
-  settled,
-  withKVCache,
-} from '../../../kv-cache/src/index.js'
+import { getCacheStats, resetCacheStats, settled, withKVCache } from 'payload-kv-cache'
 import { buildTestConfig } from '../../../kv-cache/test/fixtures/schema.js'
 import { seed } from '../../../kv-cache/test/fixtures/seed.js'
 import { type CountingKV, countingKV } from '../kvDoubles.js'

@@ -1,6 +1,6 @@
 import type { KVNamespace } from '@cloudflare/workers-types'
 import type { Payload } from 'payload'
-import { KVCacheMissError, settled, withCacheControl } from '../../../kv-cache/src/index.js'
+import { KVCacheMissError, settled, withCacheControl } from 'payload-kv-cache'
 import type { CountingKV, KVCounts } from '../kvDoubles.js'
 import { zipfQuery } from '../queries.js'
 

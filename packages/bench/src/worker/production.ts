@@ -21,9 +21,8 @@
  */
 import { sqliteD1Adapter } from '@payloadcms/db-d1-sqlite'
 import { BasePayload, type DatabaseAdapterObj, type Payload } from 'payload'
-import { withKVCache } from '../../../kv-cache/src/index.js'
-import { fingerprint } from '../../../kv-cache/src/key.js'
-import { type ConfigLike, Schema } from '../../../kv-cache/src/scopes.js'
+import { withKVCache } from 'payload-kv-cache'
+import { type ConfigLike, fingerprint, isTokenKey, Schema } from 'payload-kv-cache/internal'
 import { buildTestConfig } from '../../../kv-cache/test/fixtures/schema.js'
 import { prng } from '../../../kv-cache/test/fixtures/seed.js'
 
@@ -329,9 +328,9 @@ const epochEnvelope = (
     },
   )
 
-const isTokenKey: Record<Design, (key: string) => boolean> = {
+const isInvalidationKey: Record<Design, (key: string) => boolean> = {
   none: () => false,
-  'payload-kv-cache': (key) => key.includes(':_t:'),
+  'payload-kv-cache': isTokenKey,
   'list-and-delete': () => false,
   'epoch-envelope': (key) => key.startsWith('env:epoch:'),
 }
@@ -371,7 +370,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
   }
   const edge = new Map<string, number>()
   const d1 = delayedD1(env.D1, latency, counts)
-  const kv = modelledKV(env.CACHE, latency, kvCounts, isTokenKey[design], edge)
+  const kv = modelledKV(env.CACHE, latency, kvCounts, isInvalidationKey[design], edge)
   const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}-${body.admission ?? 'default'}`
   let pending: Promise<unknown>[] = []
   const background = (p: Promise<unknown>) => {

@@ -1,5 +1,5 @@
 import type { PayloadRequest } from 'payload'
-import { internalSlugs } from 'payload-kv-cache'
+import { internalSlugs } from 'payload-kv-cache/internal'
 
 /** What `POST /api/kv-cache/purge` accepts: exactly one of `collection`, `global` and `all`. */
 export type PurgeBody =

@@ -16,7 +16,7 @@ export const hasKVCache = (payload: Payload): boolean => {
     } catch {
       has = false
       payload.logger.warn(
-        'payload-kv-cache-hooks: this Payload instance has no KV cache (wrap config.db with withKVCache(...)); kvCacheInvalidation does nothing',
+        'payload-kv-cache-hooks: this Payload instance has no KV cache (wrap config.db with withKVCache(...)); kvCachePlugin does nothing',
       )
     }
     known.set(payload, has)

@@ -1,30 +1,13 @@
 import type { PayloadRequest } from 'payload'
 import { type InvalidationTarget, invalidate } from 'payload-kv-cache'
+import { targetProblem } from 'payload-kv-cache/internal'
 import { hasKVCache } from './hasKVCache.js'
-
-/** Why `target` cannot be handed to the cache, or `undefined` when it can. */
-const problemWith = (target: unknown, req: PayloadRequest): string | undefined => {
-  if (target === 'all') return undefined
-  if (target && typeof target === 'object') {
-    const { collection, global, id } = target as Record<string, unknown>
-    if (typeof collection === 'string' && global === undefined) {
-      if (!Object.hasOwn(req.payload.collections, collection)) {
-        return `unknown collection '${collection}'`
-      }
-      if (id === undefined || typeof id === 'string' || typeof id === 'number') return undefined
-    }
-    if (typeof global === 'string' && collection === undefined && id === undefined) {
-      const known = req.payload.config.globals.some((each) => each.slug === global)
-      return known ? undefined : `unknown global '${global}'`
-    }
-  }
-  return `not an invalidation target: ${JSON.stringify(target)}`
-}
 
 /**
  * Hands a strategy's targets to the cache with the write's `req`, so that they apply when its
  * transaction commits (hooks run before commit). Never throws: a write must not fail over its
- * cache policy, so every problem is logged instead.
+ * cache policy, so every problem is logged instead, and the valid targets still apply (the core
+ * says what a valid target is).
  */
 export const invalidateTargets = async (
   req: PayloadRequest,
@@ -40,7 +23,7 @@ export const invalidateTargets = async (
       return
     }
     const valid = targets.filter((target): target is InvalidationTarget => {
-      const problem = problemWith(target, req)
+      const problem = targetProblem(payload.config, target)
       if (problem) payload.logger.error(`payload-kv-cache-hooks: ${source} returned ${problem}`)
       return !problem
     })

@@ -1,12 +1,12 @@
 import type { Config } from 'payload'
 import { KVCacheConfigError } from 'payload-kv-cache'
-import type { KVCacheInvalidationOptions } from '../types.js'
+import type { KVCachePluginOptions } from '../types.js'
 
 const OPTIONS = ['collections', 'globals', 'enabled', 'endpoints', 'dashboard']
 const STRATEGIES = `'item', 'collection' or a function returning targets`
 
 const fail = (message: string): never => {
-  throw new KVCacheConfigError(`kvCacheInvalidation: ${message}`)
+  throw new KVCacheConfigError(`kvCachePlugin: ${message}`)
 }
 
 const list = (slugs: string[]): string => (slugs.length ? slugs.join(', ') : '(none)')
@@ -26,7 +26,7 @@ const checkSlugs = (
     if (!valid.includes(slug)) {
       fail(
         `${kind}.${slug}: unknown ${kind === 'collections' ? 'collection' : 'global'} '${slug}'; ` +
-          `valid: ${list(valid)} (list kvCacheInvalidation after plugins that add ${kind})`,
+          `valid: ${list(valid)} (list kvCachePlugin after plugins that add ${kind})`,
       )
     }
     if (!isStrategy(strategy)) {
@@ -40,7 +40,7 @@ const checkSlugs = (
 /** A path under the admin route, as Payload's router matches it: `/` and then URL-safe segments. */
 const VIEW_PATH = /^(\/[A-Za-z0-9._~-]+)+$/
 
-const checkDashboard = ({ dashboard, endpoints }: KVCacheInvalidationOptions): void => {
+const checkDashboard = ({ dashboard, endpoints }: KVCachePluginOptions): void => {
   if (dashboard === undefined || dashboard === false) return
   if (endpoints === false) {
     fail('dashboard needs the endpoints (it calls them from the browser); drop endpoints: false')
@@ -60,7 +60,7 @@ const checkDashboard = ({ dashboard, endpoints }: KVCacheInvalidationOptions): v
 }
 
 /** Checks the options against the config the plugin receives; throws `KVCacheConfigError`. */
-export const validateOptions = (options: KVCacheInvalidationOptions, config: Config): void => {
+export const validateOptions = (options: KVCachePluginOptions, config: Config): void => {
   if (!options || typeof options !== 'object') fail('options must be an object')
   const unknown = Object.keys(options).filter((key) => !OPTIONS.includes(key))
   if (unknown.length) fail(`unknown option(s) ${unknown.join(', ')}; valid: ${OPTIONS.join(', ')}`)

@@ -1,8 +1,8 @@
-import { kvKey } from './key.js'
-import { type KVStore, MIN_CACHE_TTL } from './kvStore.js'
+import { type KVStore, MIN_CACHE_TTL } from './kv/kvStore.js'
+import { tokenKey } from './storage/storageKeys.js'
 
 /**
- * Invalidation state. Each token (see `dependencies.ts`) has a current value in KV, a unique random
+ * Invalidation state. Each token (see `storage/tokenNames.ts`) has a current value in KV, a unique random
  * string written by the last write that touched it. A read takes a snapshot of its tokens *before*
  * it reads the database and keys its entry by that snapshot, so:
  * - a write costs one KV put per token, however many entries exist, and no `list`;
@@ -38,7 +38,7 @@ export const newToken = (now = Date.now()): string => `${now.toString(36)}-${ran
 const tokenTime = (token: string | null): number =>
   token ? Number.parseInt(token.slice(0, token.indexOf('-')), 36) || 0 : 0
 
-export type InvalidationOptions = {
+export type InvalidationTokensOptions = {
   store: KVStore
   namespace: string
   maxStaleMs: number
@@ -49,8 +49,8 @@ export type InvalidationOptions = {
   background: (promise: Promise<unknown>) => boolean
 }
 
-export class Invalidation {
-  readonly #options: InvalidationOptions
+export class InvalidationTokens {
+  readonly #options: InvalidationTokensOptions
   readonly #states = new Map<string, TokenState>()
   readonly #fetching = new Map<string, Promise<void>>()
   readonly #writing = new Map<string, Promise<void>>()
@@ -59,7 +59,7 @@ export class Invalidation {
   #stopped = false
   readonly #sleeping = new Map<ReturnType<typeof setTimeout>, () => void>()
 
-  constructor(options: InvalidationOptions) {
+  constructor(options: InvalidationTokensOptions) {
     this.#options = options
   }
 
@@ -100,7 +100,7 @@ export class Invalidation {
   }
 
   #key(name: string): string {
-    return kvKey(this.#options.namespace, '_t', name)
+    return tokenKey(this.#options.namespace, name)
   }
 
   #effective(state: TokenState, now: number): string {
@@ -115,7 +115,7 @@ export class Invalidation {
    * Reads tokens from KV, 100 a bulk get; `along` (an entry's key) rides in the first bulk get when
    * there is room, and its value is returned (`undefined` when it was not read).
    */
-  async #fetch(names: string[], along?: string): Promise<string | null | undefined> {
+  async #fetch(names: readonly string[], along?: string): Promise<string | null | undefined> {
     let alongValue: string | null | undefined
     for (let i = 0; i < names.length; i += 100) {
       const chunk = names.slice(i, i + 100)
@@ -140,16 +140,8 @@ export class Invalidation {
     return alongValue
   }
 
-  /**
-   * The current value of every token, as one string to key an entry by, or `undefined` when KV
-   * cannot say what is current (then the read must not use the cache).
-   */
-  async snapshot(names: string[]): Promise<string | undefined> {
-    return (await this.snapshotWith(names)).tokens
-  }
-
   /** What this isolate last knew of these tokens, fresh or not, without asking KV. */
-  #known(names: string[], now: number): string | undefined {
+  #known(names: readonly string[], now: number): string | undefined {
     let out = ''
     for (const name of names) {
       const state = this.#states.get(name)
@@ -160,15 +152,32 @@ export class Invalidation {
   }
 
   /**
-   * As `snapshot`, and when the tokens must be read from KV, `along(known)` may name one more key
+   * The snapshot of these tokens (their current values, as one string to key an entry by) when
+   * this isolate knows every one of them freshly enough not to ask KV; else `undefined`. The hot
+   * path of a hit: no promise, no allocation but the string.
+   */
+  fresh(names: readonly string[], now: number): string | undefined {
+    let out = ''
+    for (const name of names) {
+      const state = this.#states.get(name)
+      if (!state || now - state.fetchedAt > this.#options.maxStaleMs) return undefined
+      out += `${name}=${this.#effective(state, now)};`
+    }
+    return out
+  }
+
+  /**
+   * The snapshot of these tokens, reading from KV those this isolate has not read within
+   * `maxStaleMs`; `snapshot` is `undefined` when KV cannot say what is current (then the read must
+   * not use the cache). When the tokens must be read from KV, `along(known)` may name one more key
    * to read in the same bulk get (an entry, so that a hit in a fresh isolate is one round trip);
    * `known` is the snapshot this isolate last had, fresh or not, if it had one. `along` is the
    * value of that key: `null` when KV has none, `undefined` when it was not read.
    */
-  async snapshotWith(
-    names: string[],
+  async snapshot(
+    names: readonly string[],
     along?: (known: string | undefined) => string | undefined,
-  ): Promise<{ tokens: string | undefined; along?: string | null }> {
+  ): Promise<{ snapshot: string | undefined; along?: string | null }> {
     let now = Date.now()
     let alongValue: string | null | undefined
     const due = names.filter((name) => {
@@ -202,11 +211,11 @@ export class Invalidation {
     for (const name of names) {
       const state = this.#states.get(name)
       if (!state || now - state.fetchedAt > this.#options.maxStaleMs * 2) {
-        return { tokens: undefined }
+        return { snapshot: undefined }
       }
       out += `${name}=${this.#effective(state, now)};`
     }
-    return alongValue === undefined ? { tokens: out } : { tokens: out, along: alongValue }
+    return alongValue === undefined ? { snapshot: out } : { snapshot: out, along: alongValue }
   }
 
   /**

@@ -4,11 +4,20 @@
  */
 export type TransactionID = number | string
 
-export const transactionOf = async (req: unknown): Promise<TransactionID | undefined> => {
+const asTransaction = (id: unknown): TransactionID | undefined =>
+  typeof id === 'string' || typeof id === 'number' ? id : undefined
+
+/**
+ * The transaction `req` is in, if any; a promise only when `req.transactionID` is one (so that a
+ * read outside any transaction, the hot path, awaits nothing).
+ */
+export const transactionOf = (
+  req: unknown,
+): TransactionID | undefined | Promise<TransactionID | undefined> => {
   if (!req || typeof req !== 'object') return undefined
   const raw = (req as { transactionID?: unknown }).transactionID
-  const id = raw instanceof Promise ? await raw.catch(() => undefined) : raw
-  return typeof id === 'string' || typeof id === 'number' ? id : undefined
+  if (raw instanceof Promise) return raw.then(asTransaction, () => undefined)
+  return asTransaction(raw)
 }
 
 /** Invalidations collected by writes inside a transaction, applied once it commits. */

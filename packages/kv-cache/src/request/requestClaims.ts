@@ -28,7 +28,7 @@ type Claim = { req: RequestLike; expires: number }
  */
 const CLAIM_MS = 30_000
 
-export class RequestContexts {
+export class RequestClaims {
   readonly #claims = new Map<string, Set<Claim>>()
   /** The documents each request claims, for withdrawing them all when its operation fails. */
   readonly #byRequest = new WeakMap<RequestLike, Set<string>>()
@@ -106,10 +106,10 @@ const installed = Symbol.for('payload-kv-cache.requestContext')
  * Adds the `findByID` hooks to the cached collections of a sanitized config (Payload reads hook
  * arrays at call time, so adding them when the adapter starts is enough).
  */
-export const installRequestHooks = (
+export const installClaimHooks = (
   collections: readonly CollectionLike[],
   cached: ReadonlySet<string>,
-  contexts: RequestContexts,
+  claims: RequestClaims,
   canonicalID: (slug: string, id: unknown) => string | undefined,
 ): void => {
   for (const collection of collections) {
@@ -128,7 +128,7 @@ export const installRequestHooks = (
       const { id, req } = (args ?? {}) as { id?: unknown; req?: RequestLike }
       if (operation === 'read' && id !== undefined && req) {
         const canonical = canonicalID(slug, id)
-        if (canonical !== undefined) contexts.claim(slug, canonical, req)
+        if (canonical !== undefined) claims.claim(slug, canonical, req)
       }
       return args
     }
@@ -136,13 +136,13 @@ export const installRequestHooks = (
       const { id, req } = (args ?? {}) as { id?: unknown; req?: RequestLike }
       if (operation === 'findByID' && id !== undefined && req) {
         const canonical = canonicalID(slug, id)
-        if (canonical !== undefined) contexts.release(slug, canonical, req)
+        if (canonical !== undefined) claims.release(slug, canonical, req)
       }
       return result
     }
     // REST and GraphQL requests that fail (access denied, not found, a hook that threw) end here.
     const afterError: Hook = ({ req }) => {
-      if (req && typeof req === 'object') contexts.releaseAll(req as RequestLike)
+      if (req && typeof req === 'object') claims.releaseAll(req as RequestLike)
       return undefined
     }
     for (const hook of [beforeOperation, afterOperation, afterError]) {

@@ -3,7 +3,7 @@ import { collectionIDType, type IDType } from './ids.js'
 /**
  * The stored shape of every collection and global, as Payload's sanitized config describes it
  * (`flattenedFields`, `joins`, `polymorphicJoins`, `blocks`): which fields a query path can walk,
- * which collections each scope references (and so whose deletes change it through foreign keys),
+ * which collections each entity references (and so whose deletes change it through foreign keys),
  * and which collections its joins read. Built once per Payload instance.
  */
 
@@ -35,18 +35,18 @@ export type Join = {
   collections: string[]
 }
 
-export type Scope = {
+export type Entity = {
   kind: 'collection' | 'global'
   slug: string
   fields: Field[]
   /** Fields of the versions table: `parent`, `version.*`, `latest`, ... */
   versionFields: Field[]
-  /** Collections the scope's relationship and upload fields point to, at any depth. */
+  /** Collections the entity's relationship and upload fields point to, at any depth. */
   references: ReadonlySet<string>
   joins: Join[]
   /** Ids as the database compares them (collections only). */
   idType: IDType
-  /** Fallback sort of the scope (`defaultSort`), also applied to joins over it. */
+  /** Fallback sort of the entity (`defaultSort`), also applied to joins over it. */
   defaultSort?: unknown
 }
 
@@ -72,19 +72,19 @@ export const asArray = (value: string | string[] | undefined): string[] =>
  * no path can be placed and no reference found, so a config that lacks them is refused.
  */
 const sanitizedFields = (
-  kind: Scope['kind'],
-  scope: { slug: string; flattenedFields?: unknown },
+  kind: Entity['kind'],
+  entity: { slug: string; flattenedFields?: unknown },
 ): Field[] => {
-  if (!Array.isArray(scope.flattenedFields)) {
+  if (!Array.isArray(entity.flattenedFields)) {
     throw new Error(
-      `payload-kv-cache: ${kind} '${scope.slug}' has no flattenedFields; the cache needs the sanitized config Payload passes to the adapter's init`,
+      `payload-kv-cache: ${kind} '${entity.slug}' has no flattenedFields; the cache needs the sanitized config Payload passes to the adapter's init`,
     )
   }
-  return scope.flattenedFields as Field[]
+  return entity.flattenedFields as Field[]
 }
 
 /** The fields of a versions table (Payload's `buildVersionCollectionFields` / `...GlobalFields`). */
-const versionFieldsOf = (slug: string, kind: Scope['kind'], fields: Field[]): Field[] => {
+const versionFieldsOf = (slug: string, kind: Entity['kind'], fields: Field[]): Field[] => {
   const leaf = (name: string, type: string): Field => ({ name, type })
   return [
     ...(kind === 'collection' ? [{ name: 'parent', type: 'relationship', relationTo: slug }] : []),
@@ -103,8 +103,8 @@ const versionFieldsOf = (slug: string, kind: Scope['kind'], fields: Field[]): Fi
 }
 
 export class Schema {
-  readonly collections = new Map<string, Scope>()
-  readonly globals = new Map<string, Scope>()
+  readonly collections = new Map<string, Entity>()
+  readonly globals = new Map<string, Entity>()
   readonly localeCodes: ReadonlySet<string>
   readonly #blocks = new Map<string, Field[]>()
   readonly #reachable = new Map<string, ReadonlySet<string>>()
@@ -177,34 +177,34 @@ export class Schema {
     return out
   }
 
-  scope(kind: Scope['kind'], slug: string): Scope | undefined {
+  entity(kind: Entity['kind'], slug: string): Entity | undefined {
     return (kind === 'collection' ? this.collections : this.globals).get(slug)
   }
 
   /**
-   * Every collection a read of this scope can reach through relationships, uploads and joins, at
+   * Every collection a read of this entity can reach through relationships, uploads and joins, at
    * any distance: what a query path through it may read, and so the coarse dependency of a read
    * whose query the walker cannot place.
    */
-  reachable(kind: Scope['kind'], slug: string): ReadonlySet<string> {
+  reachable(kind: Entity['kind'], slug: string): ReadonlySet<string> {
     const cacheKey = `${kind}:${slug}`
     const known = this.#reachable.get(cacheKey)
     if (known) return known
     const out = new Set<string>()
-    const queue: Scope[] = []
-    const visit = (scope: Scope | undefined) => {
-      if (!scope) return
+    const queue: Entity[] = []
+    const visit = (entity: Entity | undefined) => {
+      if (!entity) return
       for (const next of [
-        ...scope.references,
-        ...scope.joins.flatMap((join) => join.collections),
+        ...entity.references,
+        ...entity.joins.flatMap((join) => join.collections),
       ]) {
         if (!out.has(next)) {
           out.add(next)
-          queue.push(this.collections.get(next) as Scope)
+          queue.push(this.collections.get(next) as Entity)
         }
       }
     }
-    const start = this.scope(kind, slug)
+    const start = this.entity(kind, slug)
     if (kind === 'collection') out.add(slug)
     visit(start)
     for (let next = queue.pop(); next !== undefined; next = queue.pop()) visit(next)

@@ -1,4 +1,4 @@
-import { fingerprint } from './key.js'
+import { fingerprint } from '../storage/hashes.js'
 
 type AdapterLocation = {
   name?: string
@@ -43,6 +43,10 @@ export const databaseIdentity = (adapter: AdapterLocation): string | undefined =
   return undefined
 }
 
-/** The schema fingerprint combined with the database identity, when there is one. */
-export const entryScope = (schema: string, database: string | undefined): string =>
+/**
+ * The keyspace of every entry: the schema fingerprint combined with the database identity, when
+ * there is one. Entries written under another schema or for another database are in another
+ * keyspace and never read.
+ */
+export const keyspaceOf = (schema: string, database: string | undefined): string =>
   database === undefined ? schema : fingerprint(`${schema}|${database}`)

@@ -1,22 +1,5 @@
-import type { SanitizedConfig } from 'payload'
-import { KVCacheConfigError } from './errors.js'
-import type { KVCacheOptions, ScopeOptions } from './types.js'
-
-/**
- * Payload's own collections and globals. They are written on almost every admin request (locks,
- * preferences, jobs) or hold state that must be read fresh, so they are never cached and writes to
- * them cost no KV operation.
- */
-export const internalSlugs: ReadonlySet<string> = new Set([
-  'payload-jobs',
-  'payload-jobs-stats',
-  'payload-kv',
-  'payload-locked-documents',
-  'payload-mcp-api-keys',
-  'payload-migrations',
-  'payload-preferences',
-  'payload-query-presets',
-])
+import { KVCacheConfigError } from '../errors.js'
+import type { KVCacheOptions } from '../types.js'
 
 export type ResolvedOptions = Required<
   Pick<
@@ -25,9 +8,9 @@ export type ResolvedOptions = Required<
     | 'circuitCooldownMs'
     | 'circuitThreshold'
     | 'debug'
-    | 'disabled'
+    | 'enabled'
+    | 'invalidationCheckMs'
     | 'maxEntryBytes'
-    | 'maxStaleMs'
     | 'namespace'
     | 'staleWhileRevalidate'
     | 'timeoutMs'
@@ -53,12 +36,12 @@ const positiveInteger = (value: unknown, name: string, unit: string): number => 
   return value
 }
 
-const checkScopes = (scopes: unknown, name: string): void => {
-  if (scopes === undefined) return
-  if (typeof scopes !== 'object' || scopes === null || Array.isArray(scopes)) {
+const checkPolicies = (policies: unknown, name: string): void => {
+  if (policies === undefined) return
+  if (typeof policies !== 'object' || policies === null || Array.isArray(policies)) {
     throw new KVCacheConfigError(`${name} must be an object keyed by slug`)
   }
-  for (const [slug, policy] of Object.entries(scopes)) {
+  for (const [slug, policy] of Object.entries(policies)) {
     if (typeof policy === 'boolean') continue
     if (typeof policy !== 'object' || policy === null) {
       throw new KVCacheConfigError(`${name}.${slug} must be true, false or { ttl }`)
@@ -81,7 +64,9 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
   'collections',
   'debug',
   'disabled',
+  'enabled',
   'globals',
+  'invalidationCheckMs',
   'key',
   'kvWriteBudget',
   'maxEntryBytes',
@@ -125,8 +110,8 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
       `namespace must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(namespace)}`,
     )
   }
-  checkScopes(options.collections, 'collections')
-  checkScopes(options.globals, 'globals')
+  checkPolicies(options.collections, 'collections')
+  checkPolicies(options.globals, 'globals')
   const memory = options.memory ?? {}
   let memoryMaxBytes = 0
   if (memory !== false) {
@@ -150,6 +135,17 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
       `authenticatedReads must be 'database' or 'cache', got ${JSON.stringify(authenticatedReads)}`,
     )
   }
+  if (options.enabled !== undefined && options.disabled !== undefined) {
+    throw new KVCacheConfigError(
+      'give enabled or disabled, not both (disabled is the old name: use enabled: false)',
+    )
+  }
+  if (options.invalidationCheckMs !== undefined && options.maxStaleMs !== undefined) {
+    throw new KVCacheConfigError(
+      'give invalidationCheckMs or maxStaleMs, not both (maxStaleMs is the old name)',
+    )
+  }
+  const checkMs = options.invalidationCheckMs ?? options.maxStaleMs
   const admission = options.admission ?? 'always'
   if (!ADMISSIONS.has(admission)) {
     throw new KVCacheConfigError(
@@ -169,7 +165,10 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
         : positiveInteger(options.circuitThreshold, 'circuitThreshold', 'failures'),
     collections: options.collections,
     debug: booleanOption(options.debug, 'debug', false),
-    disabled: booleanOption(options.disabled, 'disabled', false),
+    enabled:
+      options.disabled === undefined
+        ? booleanOption(options.enabled, 'enabled', true)
+        : !booleanOption(options.disabled, 'disabled', false),
     globals: options.globals,
     key: options.key,
     kvWriteBudget:
@@ -180,10 +179,14 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
       options.maxEntryBytes === undefined
         ? 1024 * 1024
         : positiveInteger(options.maxEntryBytes, 'maxEntryBytes', 'bytes'),
-    maxStaleMs:
-      options.maxStaleMs === undefined
+    invalidationCheckMs:
+      checkMs === undefined
         ? 5_000
-        : positiveInteger(options.maxStaleMs, 'maxStaleMs', 'milliseconds'),
+        : positiveInteger(
+            checkMs,
+            options.invalidationCheckMs === undefined ? 'maxStaleMs' : 'invalidationCheckMs',
+            'milliseconds',
+          ),
     memoryMaxBytes,
     namespace,
     onEvent: options.onEvent,
@@ -198,71 +201,4 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
     ttl: options.ttl === undefined ? 300 : positiveInteger(options.ttl, 'ttl', 'seconds'),
     waitUntil: options.waitUntil,
   }
-}
-
-/** TTL in seconds of each cached collection and global; absent means never cached. */
-export type ScopePolicies = {
-  collections: Map<string, number>
-  globals: Map<string, number>
-}
-
-const policyTTL = (policy: ScopeOptions | undefined, fallback: number): number =>
-  typeof policy === 'object' && policy.ttl !== undefined ? policy.ttl : fallback
-
-/**
- * Decides, from the sanitized config, which collections and globals are cached and for how long.
- * Unknown slugs and attempts to cache Payload's internal collections are errors that list the
- * valid slugs.
- */
-export const resolvePolicies = (
-  options: ResolvedOptions,
-  config: Pick<SanitizedConfig, 'collections' | 'globals'>,
-): ScopePolicies => {
-  const policies: ScopePolicies = { collections: new Map(), globals: new Map() }
-  const check = (
-    kind: 'collections' | 'globals',
-    known: string[],
-    given: Record<string, ScopeOptions> | undefined,
-  ) => {
-    const valid = known.filter((slug) => !internalSlugs.has(slug))
-    for (const [slug, policy] of Object.entries(given ?? {})) {
-      if (internalSlugs.has(slug) && policy !== false) {
-        throw new KVCacheConfigError(
-          `${kind}.${slug}: Payload's internal ${kind} are never cached (they change on nearly every admin request or must be read fresh)`,
-        )
-      }
-      if (!known.includes(slug)) {
-        throw new KVCacheConfigError(
-          `${kind}.${slug}: no such ${kind === 'collections' ? 'collection' : 'global'}. Valid: ${valid.join(', ') || '(none)'}`,
-        )
-      }
-    }
-  }
-  check(
-    'collections',
-    config.collections.map((c) => c.slug),
-    options.collections,
-  )
-  check(
-    'globals',
-    config.globals.map((g) => g.slug),
-    options.globals,
-  )
-
-  for (const collection of config.collections) {
-    if (internalSlugs.has(collection.slug)) continue
-    const policy = options.collections?.[collection.slug]
-    if (policy === false) continue
-    // Auth collections hold hashes, salts and sessions, and logout or revocation must take
-    // effect at once: they are cached only when the user says so.
-    if (collection.auth && policy === undefined) continue
-    policies.collections.set(collection.slug, policyTTL(policy, options.ttl))
-  }
-  for (const global of config.globals) {
-    if (internalSlugs.has(global.slug)) continue
-    const policy = options.globals?.[global.slug]
-    if (policy === false) continue
-    policies.globals.set(global.slug, policyTTL(policy, options.ttl))
-  }
-  return policies
 }

@@ -1,6 +1,6 @@
 import type { SanitizedConfig } from 'payload'
-import { encodeKey } from './encodeKey.js'
-import { fingerprint } from './key.js'
+import { encodeKey } from '../storage/encodeKey.js'
+import { fingerprint } from '../storage/hashes.js'
 
 /** The members of a field that change what the database stores or returns. */
 const STRUCTURAL = [

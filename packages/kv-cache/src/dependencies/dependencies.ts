@@ -1,18 +1,20 @@
+import type { ReadTarget } from '../adapter/adapterMethods.js'
+import {
+  ALL,
+  collectionItems,
+  collectionList,
+  collectionOfToken,
+  documentToken,
+  globalToken,
+} from '../storage/tokenNames.js'
 import { canonicalID } from './ids.js'
-import type { ReadTarget } from './methods.js'
 import { logicalOperator, newWalk, QueryPaths } from './queryPaths.js'
-import { type ConfigLike, Schema, type Scope } from './scopes.js'
+import { type ConfigLike, type Entity, Schema } from './schema.js'
 
 /**
- * What a cached read depends on, and what a write makes stale, in invalidation tokens.
- *
- * A token is a short name for a slice of stored data; a write bumps the tokens of what it changed
- * and a read's entry is keyed by the tokens it depended on when it started:
- * - `c:B:list`  any change to collection B, its versions, or the join and path reads over it
- * - `c:B:items` a change to B whose documents are not known (updateMany, deleteMany)
- * - `c:B:id:X`  a change to document X of B (X as the database matches it, see `ids.ts`)
- * - `g:G`       any change to global G or its versions
- * - `all`       everything (`flush()`, migrations)
+ * What a cached read depends on, and what a write makes stale, in invalidation tokens (named in
+ * `storage/tokenNames.ts`): a write bumps the tokens of what it changed and a read's entry is keyed
+ * by the tokens it depended on when it started.
  *
  * A by-ID read of X in A depends on `c:A:items` and `c:A:id:X`, so it survives writes to other
  * documents of A; every other read of A depends on `c:A:list`. Every read also depends on
@@ -89,25 +91,25 @@ export class Dependencies {
   ) {
     this.schema = new Schema(config, adapter)
     this.#paths = new QueryPaths(this.schema)
-    const scopes: Scope[] = []
+    const entities: Entity[] = []
     for (const slug of cached.collections) {
       for (const reached of this.schema.reachable('collection', slug)) this.#watched.add(reached)
     }
     for (const slug of cached.globals) {
       for (const reached of this.schema.reachable('global', slug)) this.#watched.add(reached)
       const global = this.schema.globals.get(slug)
-      if (global) scopes.push(global)
+      if (global) entities.push(global)
     }
     for (const slug of this.#watched) {
       const collection = this.schema.collections.get(slug)
-      if (collection) scopes.push(collection)
+      if (collection) entities.push(collection)
     }
-    for (const scope of scopes) {
+    for (const entity of entities) {
       const tokens =
-        scope.kind === 'global'
-          ? [`g:${scope.slug}`]
-          : [`c:${scope.slug}:list`, `c:${scope.slug}:items`]
-      for (const slug of scope.references) {
+        entity.kind === 'global'
+          ? [globalToken(entity.slug)]
+          : [collectionList(entity.slug), collectionItems(entity.slug)]
+      for (const slug of entity.references) {
         const referrers = this.#referrers.get(slug) ?? new Set<string>()
         this.#referrers.set(slug, referrers)
         for (const token of tokens) referrers.add(token)
@@ -117,8 +119,8 @@ export class Dependencies {
 
   /** The canonical id of a document of `slug`, or `undefined` when it cannot be placed. */
   canonicalID(slug: string, id: unknown): string | undefined {
-    const scope = this.schema.collections.get(slug)
-    return scope ? canonicalID(scope.idType, id) : undefined
+    const entity = this.schema.collections.get(slug)
+    return entity ? canonicalID(entity.idType, id) : undefined
   }
 
   /** The document a read is restricted to, when it qualifies for item granularity. */
@@ -134,18 +136,18 @@ export class Dependencies {
    */
   readTokens(read: ReadDescription): string[] | undefined {
     const isGlobal = read.target === 'global' || read.target === 'globalVersions'
-    const scope = this.schema.scope(isGlobal ? 'global' : 'collection', read.slug)
-    if (!scope) return undefined
-    const out = new Set<string>(['all'])
-    if (isGlobal) out.add(`g:${read.slug}`)
+    const entity = this.schema.entity(isGlobal ? 'global' : 'collection', read.slug)
+    if (!entity) return undefined
+    const out = new Set<string>([ALL])
+    if (isGlobal) out.add(globalToken(read.slug))
     else if (read.id !== undefined) {
-      out.add(`c:${read.slug}:items`)
-      out.add(`c:${read.slug}:id:${read.id}`)
-    } else out.add(`c:${read.slug}:list`)
+      out.add(collectionItems(read.slug))
+      out.add(documentToken(read.slug, read.id))
+    } else out.add(collectionList(read.slug))
 
     const { args } = read
     const versions = read.target === 'collectionVersions' || read.target === 'globalVersions'
-    const fields = versions ? scope.versionFields : scope.fields
+    const fields = versions ? entity.versionFields : entity.fields
     const walk = newWalk()
     this.#paths.where(fields, args.where, walk)
     this.#paths.sort(fields, args.sort, walk)
@@ -164,17 +166,17 @@ export class Dependencies {
       }
     }
     // queryDrafts and findVersions return joins too, so every collection read depends on them.
-    if (!isGlobal) this.#paths.joins(scope, args.joins, walk)
+    if (!isGlobal) this.#paths.joins(entity, args.joins, walk)
 
-    const crossed = walk.unknown ? this.schema.reachable(scope.kind, scope.slug) : walk.crossed
+    const crossed = walk.unknown ? this.schema.reachable(entity.kind, entity.slug) : walk.crossed
     for (const slug of crossed) {
       // Also the read's own collection when its query walks back into it (a self-relationship):
       // a by-ID read then depends on other documents too.
-      out.add(`c:${slug}:list`)
+      out.add(collectionList(slug))
       if (!this.schema.collections.has(slug)) return undefined
     }
     for (const token of out) {
-      const slug = token.startsWith('c:') ? token.split(':')[1] : undefined
+      const slug = collectionOfToken(token)
       // A dependency on a collection whose writes are not tracked would never be invalidated.
       if (slug !== undefined && !this.#watched.has(slug)) return undefined
     }
@@ -183,18 +185,18 @@ export class Dependencies {
 
   /** Token names (without namespace) a write makes stale. Empty when no cached read can see it. */
   writeTokens(write: WriteDescription): string[] {
-    if (write.target === 'global') return [`g:${write.slug}`]
+    if (write.target === 'global') return [globalToken(write.slug)]
     const out: string[] = []
     if (this.#watched.has(write.slug)) {
-      out.push(`c:${write.slug}:list`)
+      out.push(collectionList(write.slug))
       // Versions are read only by list-shaped reads and joins: by-ID reads stay valid.
       if (!write.versions) {
         // The ids as the database matches them; one that cannot be placed stales them all.
         const ids = write.ids?.map((id) => this.canonicalID(write.slug, id))
         if (ids?.every((id) => id !== undefined)) {
-          for (const id of new Set(ids)) out.push(`c:${write.slug}:id:${id}`)
+          for (const id of new Set(ids)) out.push(documentToken(write.slug, id as string))
         } else {
-          out.push(`c:${write.slug}:items`)
+          out.push(collectionItems(write.slug))
         }
       }
     }

@@ -1,5 +1,5 @@
 import { isNestedRelationshipQuery, validOperatorSet } from 'payload/shared'
-import { asArray, type Field, type Join, type Schema, type Scope } from './scopes.js'
+import { asArray, type Entity, type Field, type Join, type Schema } from './schema.js'
 
 /**
  * Which collections a read's query walks into, resolved the way Payload and `@payloadcms/drizzle`
@@ -53,7 +53,7 @@ export class QueryPaths {
     this.#schema = schema
   }
 
-  /** A `where` over `fields` (the root fields of `scope`, or of a joined collection). */
+  /** A `where` over `fields` (the root fields of `entity`, or of a joined collection). */
   where(fields: Field[], where: unknown, walk: Walk): void {
     if (where === undefined || where === null) return
     if (!isObject(where)) {
@@ -123,12 +123,12 @@ export class QueryPaths {
   }
 
   /**
-   * The joins a read of `scope` reads: every join field (joins on, unless `joins: false`), with
+   * The joins a read of `entity` reads: every join field (joins on, unless `joins: false`), with
    * its configured `where` and default sort, and the read's own `joins` queries.
    */
-  joins(scope: Scope, joins: unknown, walk: Walk): void {
+  joins(entity: Entity, joins: unknown, walk: Walk): void {
     if (joins === false) return
-    for (const join of scope.joins) {
+    for (const join of entity.joins) {
       for (const slug of join.collections) walk.crossed.add(slug)
       this.#joined(
         join,
@@ -150,7 +150,7 @@ export class QueryPaths {
       return
     }
     for (const [path, query] of Object.entries(joins)) {
-      const join = scope.joins.find((candidate) => candidate.path === path)
+      const join = entity.joins.find((candidate) => candidate.path === path)
       if (!join) {
         walk.unknown = true
         continue
@@ -181,15 +181,15 @@ export class QueryPaths {
   #joined(join: Join, resolve: (fields: Field[]) => Walk, walk: Walk): void {
     const results: Walk[] = []
     for (const slug of join.collections) {
-      const scope = this.#schema.collections.get(slug)
-      if (!scope) {
+      const entity = this.#schema.collections.get(slug)
+      if (!entity) {
         walk.unknown = true
         return
       }
       const fields =
         join.collections.length > 1
-          ? [...scope.fields, { name: 'relationTo', type: 'select' }]
-          : scope.fields
+          ? [...entity.fields, { name: 'relationTo', type: 'select' }]
+          : entity.fields
       results.push(resolve(fields))
     }
     const placed = results.filter((result) => !result.unknown)
@@ -309,9 +309,9 @@ export class QueryPaths {
   #into(targets: string[], rest: string[], walk: Walk): void {
     const results = targets.map((slug) => {
       const inner = newWalk()
-      const scope = this.#schema.collections.get(slug)
-      if (!scope) inner.unknown = true
-      else this.#segments(scope.fields, scope.fields, rest, false, inner)
+      const entity = this.#schema.collections.get(slug)
+      if (!entity) inner.unknown = true
+      else this.#segments(entity.fields, entity.fields, rest, false, inner)
       return inner
     })
     if (results.some((result) => result.unknown)) walk.unknown = true

@@ -1,5 +1,5 @@
+import type { CacheEvent, KVBinding, KVOperation } from '../types.js'
 import type { KVNamespace } from './kvNamespace.js'
-import type { CacheEvent, KVBinding, KVOperation } from './types.js'
 
 /**
  * Every KV call goes through here: each has a timeout, no call ever throws to the caller, and after

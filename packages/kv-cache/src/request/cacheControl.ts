@@ -1,14 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { CacheControl } from './types.js'
+import type { CacheControl } from '../types.js'
 
 /**
- * Per-request cache control. Payload hands `req.context` to most reads, but not to `findOne` from
- * `findByID` (it passes `req: { transactionID }` only), nor to job runners. So control comes from
- * two places, the innermost winning: `context.kvCache` on the request, and an explicit scope,
+ * Per-request cache control. It comes from two places: `context.kvCache` on the request, and
  * `withCacheControl(control, fn)`, carried by AsyncLocalStorage through every read `fn` makes
- * (Node, and Workers with the `nodejs_compat` flag).
+ * (Node, and Workers with the `nodejs_compat` flag), also those Payload makes without the request's
+ * context. The request's context wins member by member; the merged control is validated as a
+ * whole, so a contradiction split over the two places is as loud as one written in one place.
  */
-const scope = new AsyncLocalStorage<CacheControl>()
+const controlScope = new AsyncLocalStorage<CacheControl>()
 
 const MODES = new Set(['cache-only', 'default', 'refresh'])
 
@@ -51,16 +51,25 @@ export const validateControl = (control: unknown, where: string): CacheControl =
  * const post = await withCacheControl({ bypass: true }, () => payload.findByID({ collection: 'posts', id }))
  */
 export const withCacheControl = <T>(control: CacheControl, fn: () => T): T => {
-  const outer = scope.getStore()
-  return scope.run({ ...outer, ...validateControl(control, 'withCacheControl(control)') }, fn)
+  const outer = controlScope.getStore()
+  const own = validateControl(control, 'withCacheControl(control)')
+  const merged = outer ? validateControl({ ...outer, ...own }, 'nested withCacheControl') : own
+  return controlScope.run(merged, fn)
 }
 
-/** The control in force for one adapter call. */
-export const controlFor = (req: unknown): CacheControl | undefined => {
-  const fromScope = scope.getStore()
+/**
+ * The control in force for a read made for `req` (its `context.kvCache`) inside the current
+ * `withCacheControl`, merged and validated; `undefined` when neither says anything. Throws a
+ * `TypeError` for an invalid or contradictory control.
+ */
+export const controlOf = (req: unknown): CacheControl | undefined => {
+  const fromScope = controlScope.getStore()
   const context = (req as { context?: { kvCache?: unknown } } | undefined)?.context
-  const fromContext =
-    context?.kvCache === undefined ? undefined : validateControl(context.kvCache, 'context.kvCache')
-  if (!fromContext) return fromScope
-  return fromScope ? { ...fromScope, ...fromContext } : fromContext
+  if (context?.kvCache === undefined) return fromScope
+  const fromContext = validateControl(context.kvCache, 'context.kvCache')
+  if (!fromScope) return fromContext
+  return validateControl(
+    { ...fromScope, ...fromContext },
+    'context.kvCache inside withCacheControl(control)',
+  )
 }

@@ -1,5 +1,5 @@
-import type { BudgetState } from './admission.js'
-import type { CacheEvent, KVOperation } from './types.js'
+import type { BudgetState } from '../admission.js'
+import type { CacheEvent, KVOperation } from '../types.js'
 
 /** Counters of one collection or global and one read operation. */
 export type ReadStats = {
@@ -195,28 +195,5 @@ export class StatsRecorder {
     this.#kv = this.#emptyKV()
     this.#skipped = { admission: 0, budget: 0 }
     this.#stale = { served: 0, refreshed: 0, failed: 0 }
-  }
-}
-
-/** The `debug: true` consumer: one line per cache operation. */
-export const debugLine = (event: CacheEvent): string | undefined => {
-  switch (event.type) {
-    case 'hit':
-      return `kv-cache ${event.operation} ${event.slug} ${event.key} hit:${event.tier}${event.stale ? ':stale' : ''} ${event.durationMs}ms`
-    case 'miss':
-      // One line a read: the store or skip-size line that follows reports it, with its duration.
-      return undefined
-    case 'store':
-      return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:stored ${event.bytes}B ${event.durationMs}ms`
-    case 'bypass':
-      return `kv-cache ${event.operation} ${event.slug} ${event.key} bypass:${event.reason} ${event.durationMs}ms`
-    case 'skip-size':
-      return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:too-large ${event.bytes}B ${event.durationMs}ms`
-    case 'skip-round-trip':
-      return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:not-json ${event.durationMs}ms`
-    case 'invalidate':
-      return `kv-cache invalidate ${event.targets.join(' ')}`
-    default:
-      return undefined
   }
 }

@@ -1,0 +1,176 @@
+import type { Payload } from 'payload'
+import { Admission } from './admission.js'
+import { type Background, createBackground } from './background.js'
+import { databaseIdentity, keyspaceOf } from './dependencies/databaseIdentity.js'
+import { Dependencies } from './dependencies/dependencies.js'
+import { schemaFingerprint } from './dependencies/schemaFingerprint.js'
+import { createEmitter, type Log } from './events/emitter.js'
+import { StatsRecorder } from './events/stats.js'
+import { InvalidationTokens } from './invalidationTokens.js'
+import { KVStore } from './kv/kvStore.js'
+import { MemoryTier } from './memoryTier.js'
+import { type EntityPolicies, resolvePolicies } from './options/entityPolicies.js'
+import type { ResolvedOptions } from './options/resolveOptions.js'
+import { installClaimHooks, RequestClaims } from './request/requestClaims.js'
+import type { CacheEvent, KVBinding } from './types.js'
+import { PendingInvalidations } from './write/transactions.js'
+
+/** What the wrapped adapter says about itself: how it stores ids, where its database is. */
+export type AdapterInfo = {
+  name?: string
+  defaultIDType?: string
+  idType?: unknown
+  /** PostgreSQL adapters: the pool's options (where the database is). */
+  poolOptions?: unknown
+  /** sqlite adapters: the libsql client's options. */
+  clientConfig?: unknown
+}
+
+/**
+ * What the cache knows from Payload's sanitized config: which collections and globals are cached
+ * and for how long, what each read depends on, and the keyspace of the entries. Replaced as a
+ * whole when a hot reload hands Payload a new config.
+ */
+export type Configured = {
+  readonly config: Payload['config']
+  readonly policies: EntityPolicies
+  readonly dependencies: Dependencies
+  /** Schema fingerprint and database identity: see `storage/storageKeys.ts`. */
+  readonly keyspace: string
+}
+
+/**
+ * The state every step of the cache needs, made once per Payload instance and passed to small
+ * functions (as cachified passes its context, and drizzle its adapter as `this`), rather than a
+ * class that gains a field per feature.
+ */
+export type CacheContext = {
+  readonly payload: Payload
+  readonly options: ResolvedOptions
+  readonly adapter: AdapterInfo
+  /** Every KV call: timeouts, the circuit, errors turned into answers. */
+  readonly store: KVStore
+  readonly memory: MemoryTier
+  /** The invalidation state: snapshots for reads, bumps for writes. */
+  readonly tokens: InvalidationTokens
+  readonly admission: Admission
+  readonly stats: StatsRecorder
+  /** findByID's claims on documents (see `request/requestClaims.ts`). */
+  readonly claims: RequestClaims
+  /** Invalidations of writes inside transactions, until they commit. */
+  readonly pending: PendingInvalidations
+  readonly background: Background
+  /** Reads in flight, by identity: identical reads wait for the first (`read/readThrough.ts`). */
+  readonly inflight: Map<string, Promise<string | undefined>>
+  /** Identities being read again in the background (`read/revalidate.ts`). */
+  readonly revalidating: Set<string>
+  /** `staleWhileRevalidate` in milliseconds. */
+  readonly staleMs: number
+  /** The longest TTL of any collection or global, in seconds: no entry lives longer. */
+  readonly maxTtl: number
+  readonly emit: (event: CacheEvent) => void
+  readonly log: Log
+  configured: Configured
+}
+
+const configuredFrom = (
+  config: Payload['config'],
+  options: ResolvedOptions,
+  adapter: AdapterInfo,
+): Configured => {
+  const policies = resolvePolicies(options, config)
+  return {
+    config,
+    policies,
+    dependencies: new Dependencies(config, adapter, {
+      collections: policies.collections.keys(),
+      globals: policies.globals.keys(),
+    }),
+    keyspace: keyspaceOf(schemaFingerprint(config), databaseIdentity(adapter)),
+  }
+}
+
+/**
+ * Reads `payload.config` again when it is not the one the context was made from (Payload's `init`
+ * after a hot reload), and adds the claim hooks to its cached collections.
+ */
+export const configure = (ctx: CacheContext): void => {
+  const { config } = ctx.payload
+  if (config === ctx.configured.config) return
+  ctx.configured = configuredFrom(config, ctx.options, ctx.adapter)
+  installConfigured(ctx)
+}
+
+const installConfigured = (ctx: CacheContext): void => {
+  const { config, policies, dependencies } = ctx.configured
+  installClaimHooks(
+    config.collections as never,
+    new Set(policies.collections.keys()),
+    ctx.claims,
+    (slug, id) => dependencies.canonicalID(slug, id),
+  )
+}
+
+export const createContext = (
+  payload: Payload,
+  binding: KVBinding,
+  options: ResolvedOptions,
+  adapter: AdapterInfo,
+): CacheContext => {
+  const log: Log = (level, message) => payload.logger?.[level](message)
+  const configured = configuredFrom(payload.config, options, adapter)
+  const maxTtl = Math.max(
+    options.ttl,
+    ...configured.policies.collections.values(),
+    ...configured.policies.globals.values(),
+  )
+  const stats = new StatsRecorder()
+  const background = createBackground(options.waitUntil)
+  // The admission counts KV writes from the events it also emits: bound once both exist.
+  let emit: (event: CacheEvent) => void = () => undefined
+  const admission = new Admission({
+    admission: options.admission,
+    kvWriteBudget: options.kvWriteBudget,
+    emit: (event) => emit(event),
+    log,
+  })
+  emit = createEmitter({ stats, admission, debug: options.debug, onEvent: options.onEvent, log })
+  const store = new KVStore({
+    binding,
+    timeoutMs: options.timeoutMs,
+    threshold: options.circuitThreshold,
+    cooldownMs: options.circuitCooldownMs,
+    emit,
+    log,
+  })
+  const ctx: CacheContext = {
+    payload,
+    options,
+    adapter,
+    store,
+    memory: new MemoryTier(options.memoryMaxBytes),
+    tokens: new InvalidationTokens({
+      store,
+      namespace: options.namespace,
+      maxStaleMs: options.invalidationCheckMs,
+      timeoutMs: options.timeoutMs,
+      // Tokens must outlive every entry keyed by them, or an expired token would revive old entries.
+      tokenTtl: maxTtl + options.staleWhileRevalidate + 86_400,
+      background: background.run,
+    }),
+    admission,
+    stats,
+    claims: new RequestClaims(),
+    pending: new PendingInvalidations(),
+    background,
+    inflight: new Map(),
+    revalidating: new Set(),
+    staleMs: options.staleWhileRevalidate * 1000,
+    maxTtl,
+    emit,
+    log,
+    configured,
+  }
+  installConfigured(ctx)
+  return ctx
+}

@@ -1,0 +1,44 @@
+/**
+ * A stored entry, in KV: `e2\n<expiresAt>\n<identity>\n<data>`.
+ * - `expiresAt`: milliseconds since the epoch; KV rejects an `expirationTtl` under 60 s, ours may
+ *   be shorter, so the expiry travels with the entry;
+ * - `identity`: the read's full identity, tokens included (`entryIdentity`), compared on read, so a
+ *   hash collision or an entry stored under older tokens is never served;
+ * - `data`: the result as `serializeResult` wrote it.
+ * Bump `ENTRY_VERSION` when the layout changes: entries of another version are missed, never
+ * misread.
+ */
+export const ENTRY_VERSION = 'e2'
+
+export type StoredEntry = { expiresAt: number; identity: string; data: string }
+
+/**
+ * A read's full identity: the operation, the slug (quoted), the key material (one encoded object,
+ * then an optional quoted partition, see `encodeKey.ts`) and the invalidation snapshot (always
+ * starting with `all=`), so no two different reads can spell one identity. It never holds a line
+ * break: every string in it is JSON-quoted, and token names and values hold none.
+ */
+export const entryIdentity = (
+  operation: string,
+  slug: string,
+  material: string,
+  snapshot: string,
+): string => `${operation}|${JSON.stringify(slug)}|${material}|${snapshot}`
+
+/** The identity without the snapshot: what the entry's KV key is a hash of (one key per query). */
+export const queryIdentity = (operation: string, slug: string, material: string): string =>
+  `${operation}|${JSON.stringify(slug)}|${material}`
+
+export const encodeEntry = ({ expiresAt, identity, data }: StoredEntry): string =>
+  `${ENTRY_VERSION}\n${expiresAt}\n${identity}\n${data}`
+
+/** The entry in `raw`, or `undefined` when it is not one of this version's. */
+export const decodeEntry = (raw: string): StoredEntry | undefined => {
+  const a = raw.indexOf('\n')
+  const b = raw.indexOf('\n', a + 1)
+  const c = raw.indexOf('\n', b + 1)
+  if (a < 0 || b < 0 || c < 0 || raw.slice(0, a) !== ENTRY_VERSION) return undefined
+  const expiresAt = Number(raw.slice(a + 1, b))
+  if (!Number.isFinite(expiresAt)) return undefined
+  return { expiresAt, identity: raw.slice(b + 1, c), data: raw.slice(c + 1) }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import { encodeKey } from '../src/storage/encodeKey.js'
+import {
+  decodeEntry,
+  encodeEntry,
+  entryIdentity,
+  queryIdentity,
+} from '../src/storage/entryFormat.js'
+import { serializeResult } from '../src/storage/serializeResult.js'
+import {
+  entityPrefix,
+  entryKey,
+  isTokenKey,
+  namespacePrefix,
+  parseEntryKey,
+  tokenKey,
+  tokenPrefix,
+} from '../src/storage/storageKeys.js'
+import {
+  ALL,
+  collectionItems,
+  collectionList,
+  documentToken,
+  entityOfToken,
+  globalToken,
+} from '../src/storage/tokenNames.js'
+
+/**
+ * The exact strings the cache stores in KV. Deployed isolates of one version read what the others
+ * wrote, so each of these is a format: a change here must bump `ENTRY_VERSION` (entries) or be
+ * planned as a migration (token names, which old isolates keep writing during a deployment).
+ */
+describe('the storage format', () => {
+  it('names invalidation tokens', () => {
+    expect([
+      ALL,
+      collectionList('posts'),
+      collectionItems('posts'),
+      documentToken('posts', '7'),
+      globalToken('header'),
+    ]).toEqual(['all', 'c:posts:list', 'c:posts:items', 'c:posts:id:7', 'g:header'])
+    expect(entityOfToken('c:posts:id:a:b')).toEqual({ kind: 'collection', slug: 'posts' })
+    expect(entityOfToken('g:header')).toEqual({ kind: 'global', slug: 'header' })
+    expect(entityOfToken('all')).toEqual({ kind: 'all' })
+  })
+
+  it('keys tokens and entries in KV', () => {
+    expect(tokenKey('payload', 'c:posts:list')).toBe('payload:_t:c:posts:list')
+    expect(tokenPrefix('payload')).toBe('payload:_t:')
+    expect(isTokenKey('payload:_t:c:posts:list')).toBe(true)
+    expect(isTokenKey('other:_t:all')).toBe(true)
+    expect(isTokenKey('payload:ks:c:posts:find:abc')).toBe(false)
+    const key = entryKey('payload', 'ks', 'collection', 'posts', 'find', 'abc')
+    expect(key).toBe('payload:ks:c:posts:find:abc')
+    expect(entryKey('payload', 'ks', 'global', 'header', 'findGlobal', 'abc')).toBe(
+      'payload:ks:g:header:findGlobal:abc',
+    )
+    expect(parseEntryKey(key)).toEqual({
+      namespace: 'payload',
+      keyspace: 'ks',
+      kind: 'collection',
+      slug: 'posts',
+      operation: 'find',
+      queryHash: 'abc',
+    })
+    expect(parseEntryKey('payload:_t:c:posts:list')).toBeUndefined()
+    expect(parseEntryKey('payload:_t:c:posts:id:1')).toBeUndefined()
+    expect(entityPrefix('payload', 'ks', 'collection', 'posts')).toBe('payload:ks:c:posts:')
+    expect(namespacePrefix('payload')).toBe('payload:')
+  })
+
+  it('writes an entry: version, expiry, identity, result', () => {
+    const material = encodeKey({ collection: 'posts', where: { views: { less_than: Infinity } } })
+    expect(material).toBe('{"collection":"posts","where":{"views":{"less_than":Infinity}}}')
+    const identity = entryIdentity('find', 'posts', material as string, 'all=0;c:posts:list=k1;')
+    expect(identity).toBe(
+      'find|"posts"|{"collection":"posts","where":{"views":{"less_than":Infinity}}}|all=0;c:posts:list=k1;',
+    )
+    expect(queryIdentity('find', 'posts', material as string)).toBe(
+      'find|"posts"|{"collection":"posts","where":{"views":{"less_than":Infinity}}}',
+    )
+    const data = serializeResult({ docs: [], pagingCounter: Number.NaN }) as string
+    expect(data).toBe('~[["NaN","pagingCounter"]]\n{"docs":[],"pagingCounter":null}')
+    const text = encodeEntry({ expiresAt: 1_800_000_000_000, identity, data })
+    expect(text).toBe(`e2\n1800000000000\n${identity}\n${data}`)
+    expect(decodeEntry(text)).toEqual({ expiresAt: 1_800_000_000_000, identity, data })
+  })
+
+  it('misses what is not an entry of this version, never misreads it', () => {
+    for (const raw of ['', 'e1\n1\nkey\n{}', 'e2\nsoon\nkey\n{}', 'e2\n1\nkey', '{"docs":[]}']) {
+      expect(decodeEntry(raw)).toBeUndefined()
+    }
+  })
+})
