@@ -8,20 +8,16 @@ import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { type BenchConfig, readConfig } from './config.js'
+import { readConfig } from './config.js'
 import { type BenchDatabase, copiedD1, seededDatabase } from './databases.js'
 import { describeMachine } from './machine.js'
 import { renderReport } from './report.js'
-import { type InvalidationPoint, invalidation } from './sections/invalidation.js'
-import { type MemoryPoint, memoryTier } from './sections/memoryTier.js'
-import { type Overhead, overhead } from './sections/overhead.js'
-import { type ProductionPoint, production } from './sections/production.js'
-import {
-  type ReadsFromNode,
-  type ReadsInWorkerd,
-  readsFromNode,
-  readsInWorkerd,
-} from './sections/reads.js'
+import type { Results, Target } from './results.js'
+import { invalidation } from './sections/invalidation.js'
+import { memoryTier } from './sections/memoryTier.js'
+import { overhead } from './sections/overhead.js'
+import { production } from './sections/production.js'
+import { readsFromNode, readsInWorkerd } from './sections/reads.js'
 import { fmt } from './timing.js'
 import { startWorkerd } from './workerd.js'
 
@@ -31,27 +27,6 @@ process.env.PAYLOAD_DISABLE_DEPENDENCY_CHECKER = 'true'
 process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = 'true'
 
 const here = dirname(fileURLToPath(import.meta.url))
-
-export type Target = { target: string; measured: string; met: boolean }
-
-export type Results = {
-  startedAt: string
-  durationSeconds: number
-  /** 1, 5 and 15-minute load averages when the run ended (2 cores: above 2 means waiting for CPU). */
-  loadAverageAtEnd?: number[]
-  command: string
-  machine: ReturnType<typeof describeMachine> & { postgresServer?: string }
-  config: BenchConfig
-  setup: Record<string, number | string>
-  reads?: ReadsFromNode
-  workerd?: ReadsInWorkerd & { bundleBytes: number }
-  overhead?: Overhead
-  invalidation?: InvalidationPoint[]
-  memory?: { points: MemoryPoint[]; distinctQueriesRead: number; bestPossibleHitRate: number }
-  production?: ProductionPoint[]
-  targets: Target[]
-  notes: string[]
-}
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
 

@@ -1,4 +1,4 @@
-import type { Results } from './index.js'
+import type { Results } from './results.js'
 import { OPERATIONS } from './sections/reads.js'
 import { fmt } from './timing.js'
 
