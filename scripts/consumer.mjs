@@ -31,7 +31,7 @@
 //
 // The projects' files are real files in scripts/consumer/ (see its README), typechecked and linted
 // by `pnpm check`; only each package.json (versions, tarball paths) is written here.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import {
   cpSync,
   existsSync,
@@ -46,13 +46,15 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const here = dirname(fileURLToPath(import.meta.url))
+const root = resolve(here, '..')
 /** The generated projects' files: `app/` and `quick-start/` are copied as they are. */
-const projectFiles = join(root, 'scripts/consumer')
+const projectFiles = join(here, 'consumer')
 const pnpm = ['npx', '-y', 'pnpm@10.34.9']
 const args = process.argv.slice(2)
 const keep = args.includes('--keep')
 const readJSON = (path) => JSON.parse(readFileSync(path, 'utf8'))
+const writeJSON = (path, value) => writeFileSync(path, JSON.stringify(value, null, 2))
 const core = readJSON(join(root, 'packages/kv-cache/package.json'))
 const versions = args.flatMap((arg, i) => (args[i - 1] === '--payload' ? [arg] : []))
 if (!versions.length) {
@@ -104,8 +106,20 @@ const check = (ok, message) => {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// 1. Pack and inspect the tarballs
+/** Only the lines a script prints as its own checks (`  ok  …`), not Payload's logging. */
+const indentedLines = (output) =>
+  output
+    .split('\n')
+    .filter((line) => line.startsWith('  '))
+    .join('\n')
+
+const npmInstall = (label, dir) =>
+  step(`npm install (${label})`, () =>
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: dir,
+      capture: true,
+    }),
+  )
 
 const work = mkdtempSync(join(tmpdir(), 'payload-kv-cache-consumer-'))
 // Also when a step throws (an npm install that fails): never leave the projects behind.
@@ -113,144 +127,140 @@ process.on('exit', () => {
   if (keep) console.log(`::: consumer: kept ${work}`)
   else rmSync(work, { recursive: true, force: true })
 })
-const packs = join(work, 'packs')
-mkdirSync(packs)
-
-step('build and pack', () => {
-  run(pnpm[0], [...pnpm.slice(1), 'build'], { capture: true })
-  for (const dir of ['packages/kv-cache', 'packages/kv-cache-hooks']) {
-    run(pnpm[0], [...pnpm.slice(1), 'pack', '--pack-destination', packs], {
-      cwd: join(root, dir),
-      capture: true,
-    })
-  }
-})
-const tarballs = Object.fromEntries(
-  readdirSync(packs).map((file) => [file.replace(/-\d+\.\d+\.\d+.*\.tgz$/, ''), join(packs, file)]),
-)
-
-step('inspect tarballs', () => {
-  for (const [name, tarball] of Object.entries(tarballs)) {
-    const unpacked = join(work, 'unpacked', name)
-    mkdirSync(unpacked, { recursive: true })
-    run('tar', ['-xzf', tarball, '-C', unpacked])
-    const pkg = join(unpacked, 'package')
-    const files = (dir) =>
-      readdirSync(dir, { withFileTypes: true, recursive: true })
-        .filter((entry) => entry.isFile())
-        .map((entry) => join(entry.parentPath, entry.name))
-    const all = files(pkg)
-    const unresolved = []
-    for (const map of all.filter((file) => file.endsWith('.map'))) {
-      for (const source of readJSON(map).sources) {
-        if (!existsSync(resolve(dirname(map), source)))
-          unresolved.push(`${relative(pkg, map)} → ${source}`)
-      }
-    }
-    check(
-      unresolved.length === 0,
-      `${name}: every source map resolves in the tarball ${unresolved.slice(0, 3).join(', ')}`,
-    )
-    const workersTypes = all
-      .filter((file) => file.endsWith('.d.ts'))
-      .filter((file) =>
-        /from '@cloudflare\/workers-types'|reference types="@cloudflare/.test(
-          readFileSync(file, 'utf8'),
-        ),
-      )
-      .map((file) => relative(pkg, file))
-    check(
-      workersTypes.length === 0,
-      `${name}: no declaration imports @cloudflare/workers-types ${workersTypes.join(', ')}`,
-    )
-    const manifest = readJSON(join(pkg, 'package.json'))
-    for (const field of [
-      'repository',
-      'engines',
-      'keywords',
-      'sideEffects',
-      'files',
-      'peerDependencies',
-    ]) {
-      check(manifest[field] !== undefined, `${name}: package.json has ${field}`)
-    }
-    check(
-      existsSync(join(pkg, 'CHANGELOG.md')) && existsSync(join(pkg, 'LICENSE')),
-      `${name}: ships CHANGELOG.md and LICENSE`,
-    )
-    check(
-      !JSON.stringify(manifest).includes('workspace:'),
-      `${name}: no workspace: protocol left in package.json`,
-    )
-    if (name === 'payload-kv-cache-hooks') {
-      // The dashboard's entry points: built, typed, the client one marked for React.
-      for (const entry of ['rsc', 'client']) {
-        const exported = manifest.exports?.[`./${entry}`]
-        check(
-          Boolean(exported) &&
-            existsSync(join(pkg, exported.import)) &&
-            existsSync(join(pkg, exported.types)),
-          `${name}: exports ./${entry} with its types`,
-        )
-      }
-      const client = join(pkg, 'dist/exports/client.js')
-      check(
-        existsSync(client) && readFileSync(client, 'utf8').startsWith("'use client'"),
-        `${name}: the client entry starts with 'use client'`,
-      )
-      const optional = ['react', '@payloadcms/ui', '@payloadcms/next']
-      check(
-        optional.every(
-          (peer) =>
-            manifest.peerDependencies?.[peer] && manifest.peerDependenciesMeta?.[peer]?.optional,
-        ),
-        `${name}: ${optional.join(', ')} are optional peer dependencies`,
-      )
-    }
-  }
-})
 
 // ---------------------------------------------------------------------------------------------
-// 2.–4. One fresh project per Payload version
+// 1. Pack and inspect the tarballs
 
-const consumerProject = (version) => {
+/** Builds and packs both packages; returns each package name's tarball. */
+const buildAndPack = () => {
+  const packs = join(work, 'packs')
+  mkdirSync(packs)
+  step('build and pack', () => {
+    run(pnpm[0], [...pnpm.slice(1), 'build'], { capture: true })
+    for (const dir of ['packages/kv-cache', 'packages/kv-cache-hooks']) {
+      run(pnpm[0], [...pnpm.slice(1), 'pack', '--pack-destination', packs], {
+        cwd: join(root, dir),
+        capture: true,
+      })
+    }
+  })
+  return Object.fromEntries(
+    readdirSync(packs).map((file) => [
+      file.replace(/-\d+\.\d+\.\d+.*\.tgz$/, ''),
+      join(packs, file),
+    ]),
+  )
+}
+
+const inspectTarballs = (tarballs) =>
+  step('inspect tarballs', () => {
+    for (const [name, tarball] of Object.entries(tarballs)) {
+      const unpacked = join(work, 'unpacked', name)
+      mkdirSync(unpacked, { recursive: true })
+      run('tar', ['-xzf', tarball, '-C', unpacked])
+      const pkg = join(unpacked, 'package')
+      const files = (dir) =>
+        readdirSync(dir, { withFileTypes: true, recursive: true })
+          .filter((entry) => entry.isFile())
+          .map((entry) => join(entry.parentPath, entry.name))
+      const all = files(pkg)
+      const unresolved = []
+      for (const map of all.filter((file) => file.endsWith('.map'))) {
+        for (const source of readJSON(map).sources) {
+          if (!existsSync(resolve(dirname(map), source)))
+            unresolved.push(`${relative(pkg, map)} → ${source}`)
+        }
+      }
+      check(
+        unresolved.length === 0,
+        `${name}: every source map resolves in the tarball ${unresolved.slice(0, 3).join(', ')}`,
+      )
+      const workersTypes = all
+        .filter((file) => file.endsWith('.d.ts'))
+        .filter((file) =>
+          /from '@cloudflare\/workers-types'|reference types="@cloudflare/.test(
+            readFileSync(file, 'utf8'),
+          ),
+        )
+        .map((file) => relative(pkg, file))
+      check(
+        workersTypes.length === 0,
+        `${name}: no declaration imports @cloudflare/workers-types ${workersTypes.join(', ')}`,
+      )
+      const manifest = readJSON(join(pkg, 'package.json'))
+      for (const field of [
+        'repository',
+        'engines',
+        'keywords',
+        'sideEffects',
+        'files',
+        'peerDependencies',
+      ]) {
+        check(manifest[field] !== undefined, `${name}: package.json has ${field}`)
+      }
+      check(
+        existsSync(join(pkg, 'CHANGELOG.md')) && existsSync(join(pkg, 'LICENSE')),
+        `${name}: ships CHANGELOG.md and LICENSE`,
+      )
+      check(
+        !JSON.stringify(manifest).includes('workspace:'),
+        `${name}: no workspace: protocol left in package.json`,
+      )
+      if (name === 'payload-kv-cache-hooks') {
+        // The dashboard's entry points: built, typed, the client one marked for React.
+        for (const entry of ['rsc', 'client']) {
+          const exported = manifest.exports?.[`./${entry}`]
+          check(
+            Boolean(exported) &&
+              existsSync(join(pkg, exported.import)) &&
+              existsSync(join(pkg, exported.types)),
+            `${name}: exports ./${entry} with its types`,
+          )
+        }
+        const client = join(pkg, 'dist/exports/client.js')
+        check(
+          existsSync(client) && readFileSync(client, 'utf8').startsWith("'use client'"),
+          `${name}: the client entry starts with 'use client'`,
+        )
+        const optional = ['react', '@payloadcms/ui', '@payloadcms/next']
+        check(
+          optional.every(
+            (peer) =>
+              manifest.peerDependencies?.[peer] && manifest.peerDependenciesMeta?.[peer]?.optional,
+          ),
+          `${name}: ${optional.join(', ')} are optional peer dependencies`,
+        )
+      }
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// 2.–4. One fresh project per Payload version: the app of scripts/consumer/app
+
+const createApp = (version, tarballs) => {
   const dir = join(work, `payload-${version}`)
   cpSync(join(projectFiles, 'app'), dir, { recursive: true })
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify(
-      {
-        name: 'payload-kv-cache-consumer',
-        private: true,
-        type: 'module',
-        dependencies: {
-          '@payloadcms/db-sqlite': version,
-          graphql: core.devDependencies.graphql,
-          payload: version,
-          'payload-kv-cache': `file:${tarballs['payload-kv-cache']}`,
-          'payload-kv-cache-hooks': `file:${tarballs['payload-kv-cache-hooks']}`,
-        },
-        devDependencies: {
-          '@types/node': core.devDependencies['@types/node'],
-          typescript: core.devDependencies.typescript,
-        },
-      },
-      null,
-      2,
-    ),
-  )
+  writeJSON(join(dir, 'package.json'), {
+    name: 'payload-kv-cache-consumer',
+    private: true,
+    type: 'module',
+    dependencies: {
+      '@payloadcms/db-sqlite': version,
+      graphql: core.devDependencies.graphql,
+      payload: version,
+      'payload-kv-cache': `file:${tarballs['payload-kv-cache']}`,
+      'payload-kv-cache-hooks': `file:${tarballs['payload-kv-cache-hooks']}`,
+    },
+    devDependencies: {
+      '@types/node': core.devDependencies['@types/node'],
+      typescript: core.devDependencies.typescript,
+    },
+  })
   return dir
 }
 
-for (const version of args.includes('--quick-start-only') ? [] : versions) {
-  const dir = consumerProject(version)
-  console.log(`::: consumer: payload ${version} in ${dir}`)
-  step(`npm install (payload ${version})`, () =>
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: dir,
-      capture: true,
-    }),
-  )
+/** What npm installed: no workers types, no optional peers, and the dashboard's entry points. */
+const checkInstalled = (dir) => {
   check(
     !existsSync(join(dir, 'node_modules/@cloudflare/workers-types')),
     'no @cloudflare/workers-types installed',
@@ -276,6 +286,10 @@ for (const version of args.includes('--quick-start-only') ? [] : versions) {
     resolved.status === 0 && urls.length === 2 && urls.every((url) => existsSync(new URL(url))),
     `payload-kv-cache-hooks/rsc and /client resolve ${urls.join(' ')}`,
   )
+}
+
+/** The app's tsconfigs in scripts/consumer/app: strict, and our declarations alone. */
+const typecheckApp = (version, dir) => {
   const tsc = join(dir, 'node_modules/typescript/bin/tsc')
   step(`typecheck (payload ${version})`, () => {
     for (const project of ['tsconfig.json', 'tsconfig.bundler.json']) {
@@ -303,18 +317,16 @@ for (const version of args.includes('--quick-start-only') ? [] : versions) {
       for (const line of ours.slice(0, 10)) console.log(`      ${line}`)
     }
   })
+}
+
+const bootApp = (version, dir) =>
   step(`boot Payload (payload ${version})`, () => {
     const result = run(process.execPath, ['dist/run.js'], {
       cwd: dir,
       capture: true,
       allowFailure: true,
     })
-    process.stdout.write(
-      result.stdout
-        .split('\n')
-        .filter((line) => line.startsWith('  '))
-        .join('\n'),
-    )
+    process.stdout.write(indentedLines(result.stdout))
     console.log()
     check(
       result.status === 0,
@@ -323,6 +335,14 @@ for (const version of args.includes('--quick-start-only') ? [] : versions) {
     if (result.status !== 0)
       process.stderr.write(result.stdout.slice(-4000) + result.stderr.slice(-4000))
   })
+
+const testApp = (version, tarballs) => {
+  const dir = createApp(version, tarballs)
+  console.log(`::: consumer: payload ${version} in ${dir}`)
+  npmInstall(`payload ${version}`, dir)
+  checkInstalled(dir)
+  typecheckApp(version, dir)
+  bootApp(version, dir)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,54 +367,71 @@ const wranglerConfig = () => {
   return JSON.parse(text)
 }
 
-const examplesD1 = readJSON(join(root, 'examples/d1/package.json'))
-const bench = readJSON(join(root, 'packages/bench/package.json'))
-
-const quickStartProject = () => {
+/** The README's config and wrangler.jsonc, and the Worker of scripts/consumer/quick-start. */
+const createQuickStart = (tarballs) => {
   const dir = join(work, 'quick-start')
   cpSync(join(projectFiles, 'quick-start'), dir, { recursive: true })
-  const payload = core.devDependencies.payload
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify(
-      {
-        name: 'payload-kv-cache-quick-start',
-        private: true,
-        type: 'module',
-        dependencies: {
-          '@payloadcms/db-d1-sqlite': core.devDependencies['@payloadcms/db-d1-sqlite'],
-          graphql: core.devDependencies.graphql,
-          payload,
-          'payload-kv-cache': `file:${tarballs['payload-kv-cache']}`,
-        },
-        devDependencies: {
-          '@types/node': core.devDependencies['@types/node'],
-          esbuild: bench.devDependencies.esbuild,
-          typescript: core.devDependencies.typescript,
-          wrangler: examplesD1.dependencies.wrangler,
-        },
-        // As the README's compatibility section says for npm: the D1 adapter pins an older payload.
-        overrides: { payload: '$payload' },
-      },
-      null,
-      2,
-    ),
-  )
+  const examplesD1 = readJSON(join(root, 'examples/d1/package.json'))
+  const bench = readJSON(join(root, 'packages/bench/package.json'))
+  writeJSON(join(dir, 'package.json'), {
+    name: 'payload-kv-cache-quick-start',
+    private: true,
+    type: 'module',
+    dependencies: {
+      '@payloadcms/db-d1-sqlite': core.devDependencies['@payloadcms/db-d1-sqlite'],
+      graphql: core.devDependencies.graphql,
+      payload: core.devDependencies.payload,
+      'payload-kv-cache': `file:${tarballs['payload-kv-cache']}`,
+    },
+    devDependencies: {
+      '@types/node': core.devDependencies['@types/node'],
+      esbuild: bench.devDependencies.esbuild,
+      typescript: core.devDependencies.typescript,
+      wrangler: examplesD1.dependencies.wrangler,
+    },
+    // As the README's compatibility section says for npm: the D1 adapter pins an older payload.
+    overrides: { payload: '$payload' },
+  })
   writeFileSync(join(dir, 'src/payload.config.ts'), `${quickStartBlock('ts')}\n`)
   const wrangler = wranglerConfig()
-  writeFileSync(
-    join(dir, 'wrangler.jsonc'),
-    JSON.stringify({ ...wrangler, main: 'dist/worker.js', no_bundle: true }, null, 2),
-  )
+  writeJSON(join(dir, 'wrangler.jsonc'), { ...wrangler, main: 'dist/worker.js', no_bundle: true })
   return { dir, wrangler }
 }
 
 /** No telemetry, and no fetch of Cloudflare's `Request.cf` sample: this machine reaches only npm. */
 const offline = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
+/** How the quick start's own tools run: in its folder, quietly, offline. */
+const quietIn = (dir) => ({ cwd: dir, capture: true, env: { ...env, ...offline } })
+
+const typecheckQuickStart = (dir) =>
+  step('wrangler types and typecheck (quick start)', () => {
+    const quiet = quietIn(dir)
+    run(process.execPath, [join(dir, 'node_modules/wrangler/bin/wrangler.js'), 'types'], quiet)
+    const tsc = join(dir, 'node_modules/typescript/bin/tsc')
+    const result = run(process.execPath, [tsc, '-p', '.'], { ...quiet, allowFailure: true })
+    check(result.status === 0, 'the quick start compiles strictly, typed by `wrangler types`')
+    if (result.status !== 0) process.stdout.write(result.stdout)
+  })
+
+const bundleAndPushSchema = (dir) =>
+  step('bundle and push the schema (quick start)', () => {
+    const quiet = quietIn(dir)
+    run(process.execPath, ['bundle.mjs'], quiet)
+    // The README's advice for development with the D1 adapter's peer pin (it never runs in the Worker).
+    const pushed = run(process.execPath, ['push-schema.mjs'], {
+      ...quiet,
+      env: { ...quiet.env, PAYLOAD_DISABLE_DEPENDENCY_CHECKER: 'true' },
+      allowFailure: true,
+    })
+    process.stdout.write(indentedLines(pushed.stdout))
+    console.log()
+    check(pushed.status === 0, 'Payload pushes the schema to the local D1 database from Node')
+    if (pushed.status !== 0)
+      process.stderr.write(pushed.stdout.slice(-3000) + pushed.stderr.slice(-3000))
+  })
 
 /** `wrangler dev` on the built Worker, until `stop()`: its local D1 and KV persist in `.wrangler`. */
 const serve = async (dir, port) => {
-  const { spawn } = await import('node:child_process')
   const child = spawn(
     process.execPath,
     [
@@ -434,54 +471,8 @@ const serve = async (dir, port) => {
   }
 }
 
-if (!args.includes('--no-quick-start')) {
-  const { dir, wrangler } = quickStartProject()
-  console.log(`::: consumer: the README's quick start in ${dir}`)
-  check(
-    wrangler.d1_databases?.[0]?.binding === 'D1' &&
-      wrangler.kv_namespaces?.[0]?.binding === 'CACHE',
-    "the README's wrangler.jsonc declares the D1 and CACHE bindings the quick start uses",
-  )
-  step('npm install (quick start)', () =>
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: dir,
-      capture: true,
-    }),
-  )
-  const wranglerBin = join(dir, 'node_modules/wrangler/bin/wrangler.js')
-  const quiet = { cwd: dir, capture: true, env: { ...env, ...offline } }
-  step('wrangler types and typecheck (quick start)', () => {
-    run(process.execPath, [wranglerBin, 'types'], quiet)
-    const result = run(
-      process.execPath,
-      [join(dir, 'node_modules/typescript/bin/tsc'), '-p', '.'],
-      {
-        ...quiet,
-        allowFailure: true,
-      },
-    )
-    check(result.status === 0, 'the quick start compiles strictly, typed by `wrangler types`')
-    if (result.status !== 0) process.stdout.write(result.stdout)
-  })
-  step('bundle and push the schema (quick start)', () => {
-    run(process.execPath, ['bundle.mjs'], quiet)
-    // The README's advice for development with the D1 adapter's peer pin (it never runs in the Worker).
-    const pushed = run(process.execPath, ['push-schema.mjs'], {
-      ...quiet,
-      env: { ...quiet.env, PAYLOAD_DISABLE_DEPENDENCY_CHECKER: 'true' },
-      allowFailure: true,
-    })
-    process.stdout.write(
-      pushed.stdout
-        .split('\n')
-        .filter((l) => l.startsWith('  '))
-        .join('\n'),
-    )
-    console.log()
-    check(pushed.status === 0, 'Payload pushes the schema to the local D1 database from Node')
-    if (pushed.status !== 0)
-      process.stderr.write(pushed.stdout.slice(-3000) + pushed.stderr.slice(-3000))
-  })
+/** Calls the Worker in workerd: a hit written to KV, an update read back, `logs` never cached. */
+const serveQuickStart = async (dir) => {
   const started = performance.now()
   console.log('::: consumer: wrangler dev (quick start)')
   const port = 8700 + Math.floor(Math.random() * 80)
@@ -526,12 +517,39 @@ if (!args.includes('--no-quick-start')) {
   timings.push(['wrangler dev (quick start)', (performance.now() - started) / 1000])
 }
 
-const total = timings.reduce((sum, [, seconds]) => sum + seconds, 0)
-console.log('::: consumer: timings')
-for (const [name, seconds] of timings) console.log(`  ${seconds.toFixed(1).padStart(6)} s  ${name}`)
-console.log(`  ${total.toFixed(1).padStart(6)} s  total`)
-if (failures.length) {
-  console.error(`::: consumer: ${failures.length} check(s) failed`)
-  process.exit(1)
+const testQuickStart = async (tarballs) => {
+  const { dir, wrangler } = createQuickStart(tarballs)
+  console.log(`::: consumer: the README's quick start in ${dir}`)
+  check(
+    wrangler.d1_databases?.[0]?.binding === 'D1' &&
+      wrangler.kv_namespaces?.[0]?.binding === 'CACHE',
+    "the README's wrangler.jsonc declares the D1 and CACHE bindings the quick start uses",
+  )
+  npmInstall('quick start', dir)
+  typecheckQuickStart(dir)
+  bundleAndPushSchema(dir)
+  await serveQuickStart(dir)
 }
-console.log('::: consumer: ok')
+
+// ---------------------------------------------------------------------------------------------
+// The run: the steps above in order, then the timings and the verdict
+
+const report = () => {
+  const total = timings.reduce((sum, [, seconds]) => sum + seconds, 0)
+  console.log('::: consumer: timings')
+  for (const [name, seconds] of timings)
+    console.log(`  ${seconds.toFixed(1).padStart(6)} s  ${name}`)
+  console.log(`  ${total.toFixed(1).padStart(6)} s  total`)
+  if (failures.length) {
+    console.error(`::: consumer: ${failures.length} check(s) failed`)
+    process.exit(1)
+  }
+  console.log('::: consumer: ok')
+}
+
+const tarballs = buildAndPack()
+inspectTarballs(tarballs)
+for (const version of args.includes('--quick-start-only') ? [] : versions)
+  testApp(version, tarballs)
+if (!args.includes('--no-quick-start')) await testQuickStart(tarballs)
+report()
