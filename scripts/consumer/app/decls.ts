@@ -1,0 +1,2 @@
+export type * from 'payload-kv-cache'
+export type * from 'payload-kv-cache-hooks'
