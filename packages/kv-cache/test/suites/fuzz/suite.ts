@@ -1,10 +1,15 @@
 import type { Payload, Where } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { withKVCache } from '../../src/index.js'
-import type { DatabaseKind } from '../fixtures/databases.js'
-import { buildFuzzConfig, type FuzzSlug, fuzzSlugs, HIDDEN_TEAM } from '../fixtures/fuzzSchema.js'
-import { startPair, steady, type TestPair } from '../fixtures/payload.js'
-import { prng } from '../fixtures/seed.js'
+import { withKVCache } from '../../../src/index.js'
+import type { DatabaseKind } from '../../fixtures/databases.js'
+import {
+  buildFuzzConfig,
+  type FuzzSlug,
+  fuzzSlugs,
+  HIDDEN_TEAM,
+} from '../../fixtures/fuzzSchema.js'
+import { startPair, steady, type TestPair } from '../../fixtures/payload.js'
+import { prng } from '../../fixtures/seed.js'
 
 /**
  * The query grammar fuzzer: a seeded generator of reads over the whole query grammar Payload
