@@ -2,14 +2,11 @@ import type { Payload, Where } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withKVCache } from '../../../src/index.js'
 import type { DatabaseKind } from '../../fixtures/databases.js'
-import {
-  buildFuzzConfig,
-  type FuzzSlug,
-  fuzzSlugs,
-  HIDDEN_TEAM,
-} from '../../fixtures/fuzzSchema.js'
+import { buildFuzzConfig, type FuzzSlug, fuzzSlugs } from '../../fixtures/fuzzSchema.js'
 import { startPair, steady, type TestPair } from '../../fixtures/payload.js'
-import { prng } from '../../fixtures/seed.js'
+import { FEATURES, generator, type Random } from './generator.js'
+import { existing, type ID, type Ids, spell } from './ids.js'
+import { joinsOf, type Leaf, model, NAMES, slugAt, virtualTarget } from './model.js'
 
 /**
  * The query grammar fuzzer: a seeded generator of reads over the whole query grammar Payload
@@ -28,9 +25,6 @@ import { prng } from '../../fixtures/seed.js'
  * every query; `FUZZ_NOCACHE=1` compares two plain Payloads (a difference then is not the cache's).
  */
 
-type ID = number | string
-type Ids = Record<FuzzSlug, ID[]>
-type Random = ReturnType<typeof generator>
 /**
  * A field a query names, in the collection it belongs to, with the value the query tests it
  * against: the writes aimed at it are the ones that can change the query's answer.
@@ -52,109 +46,7 @@ type Read = {
   twin?: Read
 }
 
-const NAMES = ['alpha', 'beta', 'gamma', 'ghost', HIDDEN_TEAM, 'delta'] as const
 const LOGICAL = ['and', 'AND', 'And', 'aNd', 'or', 'OR', 'Or', 'oR'] as const
-
-type Leaf =
-  | { kind: 'text' | 'number' | 'date' | 'id'; localized?: boolean }
-  | { kind: 'select'; options: string[] }
-  | { kind: 'virtual' }
-  | { kind: 'rel'; to: FuzzSlug; many?: boolean }
-  | { kind: 'poly'; to: FuzzSlug[]; many?: boolean }
-  | { kind: 'join'; to: FuzzSlug[] }
-
-const text = { kind: 'text' } as const
-const number = { kind: 'number' } as const
-const base = {
-  id: { kind: 'id' },
-  createdAt: { kind: 'date' },
-  updatedAt: { kind: 'date' },
-} as const satisfies Record<string, Leaf>
-
-/** The fuzz schema, as paths a query can name (see fixtures/fuzzSchema.ts). */
-const model: Record<FuzzSlug, Record<string, Leaf>> = {
-  tags: {
-    ...base,
-    name: text,
-    label: { kind: 'text', localized: true },
-    weight: number,
-    usedBy: { kind: 'join', to: ['teams', 'notes'] },
-  },
-  badges: {
-    ...base,
-    name: text,
-    level: number,
-  },
-  teams: {
-    ...base,
-    name: text,
-    lead: { kind: 'rel', to: 'people' },
-    tags: { kind: 'rel', to: 'tags', many: true },
-    mainTag: { kind: 'rel', to: 'tags' },
-    'sponsor.level': number,
-    'sponsor.brand': { kind: 'rel', to: 'tags' },
-    members: { kind: 'join', to: ['people'] },
-  },
-  people: {
-    ...base,
-    name: text,
-    bio: { kind: 'text', localized: true },
-    rank: number,
-    team: { kind: 'rel', to: 'teams' },
-    badge: { kind: 'rel', to: 'badges' },
-    best: { kind: 'poly', to: ['tags', 'badges'] },
-    friends: { kind: 'rel', to: 'people', many: true },
-    teamName: { kind: 'virtual' },
-  },
-  notes: {
-    ...base,
-    title: { kind: 'text', localized: true },
-    score: number,
-    author: { kind: 'rel', to: 'people' },
-    tags: { kind: 'rel', to: 'tags', many: true },
-    mainTag: { kind: 'rel', to: 'tags' },
-    about: { kind: 'poly', to: ['people', 'tags'], many: true },
-    'layout.caption': text,
-    'layout.tag': { kind: 'rel', to: 'tags' },
-    'layout.blockType': { kind: 'select', options: ['ref', 'quote'] },
-    'links.label': text,
-    'links.person': { kind: 'rel', to: 'people' },
-    'meta.keywords': text,
-    authorName: { kind: 'virtual' },
-    replies: { kind: 'join', to: ['replies'] },
-    _status: { kind: 'select', options: ['draft', 'published'] },
-  },
-  replies: {
-    ...base,
-    note: { kind: 'rel', to: 'notes' },
-    body: text,
-    by: { kind: 'rel', to: 'people' },
-  },
-}
-
-const joinsOf: Partial<Record<FuzzSlug, Record<string, FuzzSlug[]>>> = {
-  tags: { usedBy: ['teams', 'notes'] },
-  teams: { members: ['people'] },
-  notes: { replies: ['replies'] },
-}
-
-/**
- * The construct a new query leans on. Each query draws one, so that every construct keeps a fair
- * share of the pool whatever its odds in the free grammar: `and` / `or` in another case, `__`
- * paths, a nested `contains`, a path ending at a reference two collections away, a join query
- * walking on, or nothing in particular.
- */
-const FEATURES = ['logical', 'separator', 'nested', 'reference', 'join', 'free', 'free'] as const
-type Feature = (typeof FEATURES)[number]
-
-const generator = (seed: number) => {
-  const random = prng(seed)
-  const int = (max: number) => Math.floor(random() * max)
-  const chance = (p: number) => random() < p
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
-  /** Set when the read being made holds an odd value (see `odd`). */
-  return { random, int, chance, pick, focus: 'free' as Feature, odd: false }
-}
 
 /**
  * Values JSON cannot write, which careless callers pass (`Number(param)` is `NaN`, an absent
@@ -188,15 +80,6 @@ const describeArgs = (args: unknown): string =>
           ? String(Object.is(value, -0) ? '-0' : value)
           : value,
   )
-
-/** An id as a caller might spell it: as stored, as a string with leading zeros, in upper case. */
-const spell = (g: Random, id: number | string): number | string => {
-  if (typeof id === 'number') return g.pick([id, String(id), `0${id}`, `00${id}`])
-  return g.pick([id, id.toUpperCase()])
-}
-
-const existing = (g: Random, ids: Ids, slug: FuzzSlug): number | string | undefined =>
-  ids[slug].length ? g.pick(ids[slug]) : undefined
 
 /**
  * What a path looks like: anything; through a relationship or join and then anything; or
@@ -391,17 +274,6 @@ const where = (
     out[joinPath(g, segments)] = condition(g, ids, leaf, target, depth, touches)
   }
   return out as Where
-}
-
-/** The collection a path's last segment belongs to (for picking ids of the right collection). */
-const slugAt = (from: FuzzSlug, segments: string[]): FuzzSlug => {
-  let slug = from
-  for (let i = 0; i < segments.length - 1; i++) {
-    const leaf = model[slug][segments[i] as string]
-    if (leaf?.kind === 'rel') slug = leaf.to
-    else if (leaf?.kind === 'join' && leaf.to.length === 1) slug = leaf.to[0] as FuzzSlug
-  }
-  return slug
 }
 
 const sort = (g: Random, slug: FuzzSlug, touches: Touch[]): string | string[] | undefined => {
@@ -754,12 +626,6 @@ const nest = (field: string, value: unknown): Record<string, unknown> => {
   if (top === 'layout') return { layout: [{ blockType: 'ref', [inner]: value }] }
   if (top === 'links') return { links: [{ [inner]: value }] }
   return { [top]: { [inner]: value } }
-}
-
-/** Where a virtual field's value is stored. */
-const virtualTarget: Record<string, { slug: FuzzSlug; field: string }> = {
-  'notes.authorName': { slug: 'people', field: 'name' },
-  'people.teamName': { slug: 'teams', field: 'name' },
 }
 
 /**
