@@ -1,6 +1,6 @@
 // Usage: npx -y pnpm@10.34.9 exec node scripts/with-postgres.mjs node scripts/mutations.mjs [word...]
 //
-// The mutation check of the query grammar fuzzer (packages/kv-cache/test/suites/fuzz.ts): for each
+// The mutation check of the query grammar fuzzer (packages/kv-cache/test/suites/fuzz/): for each
 // family of stale reads the dependency resolution prevents, it takes the fix out of the source,
 // runs the fuzzer, and reports whether the fuzzer went red (it must), then restores the source.
 // Run it from a clean working tree; it restores every file it touched, also on Ctrl-C.

@@ -1,6 +1,6 @@
 import { describe } from 'vitest'
 import { hasPostgres } from './fixtures/databases.js'
-import { fuzzSuite } from './suites/fuzz.js'
+import { fuzzSuite } from './suites/fuzz/suite.js'
 
 fuzzSuite('sqlite', { steps: 300, seed: 1 })
 fuzzSuite('d1', { steps: 60, seed: 2 })
