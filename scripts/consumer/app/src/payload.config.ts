@@ -1,7 +1,7 @@
 import { sqliteAdapter } from '@payloadcms/db-sqlite'
 import { buildConfig } from 'payload'
 import { withKVCache } from 'payload-kv-cache'
-import { kvCacheInvalidation } from 'payload-kv-cache-hooks'
+import { kvCachePlugin } from 'payload-kv-cache-hooks'
 import { memoryKV } from './kv.js'
 
 export const kv = memoryKV()
@@ -18,7 +18,5 @@ export default buildConfig({
     { slug: 'posts', fields: [{ name: 'title', type: 'text' }] },
   ],
   // The dashboard only adds import paths to the config: React is not needed to build it.
-  plugins: [
-    kvCacheInvalidation({ collections: { posts: 'item' }, endpoints: true, dashboard: true }),
-  ],
+  plugins: [kvCachePlugin({ collections: { posts: 'item' }, endpoints: true, dashboard: true })],
 })

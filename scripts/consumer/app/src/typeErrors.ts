@@ -2,7 +2,7 @@
 import { sqliteAdapter } from '@payloadcms/db-sqlite'
 import type { RequestContext } from 'payload'
 import { withKVCache } from 'payload-kv-cache'
-import { kvCacheInvalidation } from 'payload-kv-cache-hooks'
+import { kvCachePlugin } from 'payload-kv-cache-hooks'
 import { memoryKV } from './kv.js'
 
 const adapter = sqliteAdapter({ client: { url: 'file:./unused.db' } })
@@ -16,9 +16,9 @@ withKVCache(adapter, memoryKV(), { tll: 60 })
 // @ts-expect-error ttl is a number of seconds
 withKVCache(adapter, memoryKV(), { ttl: '60' })
 // @ts-expect-error `collection` is no option of the plugin
-kvCacheInvalidation({ collection: {} })
+kvCachePlugin({ collection: {} })
 // @ts-expect-error `pth` is no option of the dashboard
-kvCacheInvalidation({ dashboard: { pth: '/cache' } })
+kvCachePlugin({ dashboard: { pth: '/cache' } })
 
 export const contexts: RequestContext[] = [
   { kvCache: { bypass: true } },
