@@ -4,7 +4,8 @@
  * time by function and by source line (lines of `packages/kv-cache/dist` mapped back to `src`
  * through the source maps), and saved to `results/profiles/<scenario>.cpuprofile` for DevTools.
  *
- * Scenarios: `memory-hit` (payload.db.find answered by the memory tier), `payload-find-memory-hit`
+ * Scenarios: `memory-hit` (payload.db.find answered by the memory tier), `memory-hit-by-id` (the
+ * same for payload.db.findOne by ID), `payload-find-memory-hit`
  * (payload.find, the same hit plus Payload's own work), `miss` (payload.db.find on sqlite, every
  * read a miss over an instant KV double), `instant-miss` (the same over an adapter that answers at
  * once: the wrapper's own work on a miss), `kv-hit` (payload.db.find from an instant in-memory KV).
@@ -19,7 +20,7 @@ import type { Payload } from 'payload'
 import { settled, withKVCache } from 'payload-kv-cache'
 import { seededDatabase } from './databases.js'
 import { memoryKV, missKV } from './kvDoubles.js'
-import { adapterPageFind, pageFind } from './queries.js'
+import { adapterFindOne, adapterPageFind, pageFind } from './queries.js'
 import { instantCache } from './sections/overhead.js'
 
 process.env.PAYLOAD_DISABLE_DEPENDENCY_CHECKER = 'true'
@@ -166,6 +167,10 @@ async function main() {
       if (name === 'memory-hit') {
         const payload = await attach(memoryKV(), true, 'p-mem')
         out[name] = await profileLoop(name, () => payload.db.find(adapterPageFind()))
+      } else if (name === 'memory-hit-by-id') {
+        const payload = await attach(memoryKV(), true, 'p-mem-id')
+        const id = ((await sqlite.plain.find(pageFind)).docs[0]?.id ?? 1) as number | string
+        out[name] = await profileLoop(name, () => payload.db.findOne(adapterFindOne(id)))
       } else if (name === 'payload-find-memory-hit') {
         const payload = await attach(memoryKV(), true, 'p-find')
         out[name] = await profileLoop(name, () => payload.find(pageFind))

@@ -1,6 +1,10 @@
 /**
- * The in-isolate tier: a byte-bounded LRU of serialized results. Values are strings, so every
- * caller parses its own copy and nothing a caller mutates can reach the next one.
+ * The in-isolate tier: a byte-bounded LRU of serialized results, one entry per query (its
+ * identity without the tokens, `storage/entryFormat.ts` `queryIdentity`), stored with the
+ * invalidation snapshot it was read under. A lookup finds it only under that very snapshot, so an
+ * invalidated entry is never served; the next fill of the query replaces it, so stale entries do
+ * not linger until the LRU drops them. Values are strings, so every caller parses its own copy and
+ * nothing a caller mutates can reach the next one.
  */
 export type MemoryEntry = {
   data: string
@@ -9,9 +13,11 @@ export type MemoryEntry = {
   kv?: boolean
 }
 
+type Slot = MemoryEntry & { snapshot: string; bytes: number }
+
 export class MemoryTier {
   readonly #maxBytes: number
-  readonly #entries = new Map<string, MemoryEntry & { bytes: number }>()
+  readonly #entries = new Map<string, Slot>()
   #bytes = 0
 
   constructor(maxBytes: number) {
@@ -30,31 +36,35 @@ export class MemoryTier {
     return this.#entries.size
   }
 
-  /** The entry, also when past `expiresAt` by less than `staleMs` (stale-while-revalidate). */
-  get(key: string, now: number, staleMs = 0): MemoryEntry | undefined {
-    const entry = this.#entries.get(key)
-    if (!entry) return undefined
-    this.#entries.delete(key)
-    if (entry.expiresAt + staleMs <= now) {
-      this.#bytes -= entry.bytes
+  /**
+   * The query's entry under `snapshot`, also when past `expiresAt` by less than `staleMs`
+   * (stale-while-revalidate). An expired one is dropped.
+   */
+  get(query: string, snapshot: string, now: number, staleMs = 0): MemoryEntry | undefined {
+    const slot = this.#entries.get(query)
+    if (!slot || slot.snapshot !== snapshot) return undefined
+    this.#entries.delete(query)
+    if (slot.expiresAt + staleMs <= now) {
+      this.#bytes -= slot.bytes
       return undefined
     }
-    this.#entries.set(key, entry) // most recently used last
-    return entry
+    this.#entries.set(query, slot) // most recently used last
+    return slot
   }
 
   /** Whether `get` would find it, without touching the LRU order. */
-  has(key: string, now: number, staleMs = 0): boolean {
-    const entry = this.#entries.get(key)
-    return entry !== undefined && entry.expiresAt + staleMs > now
+  has(query: string, snapshot: string, now: number, staleMs = 0): boolean {
+    const slot = this.#entries.get(query)
+    return slot !== undefined && slot.snapshot === snapshot && slot.expiresAt + staleMs > now
   }
 
-  set(key: string, entry: MemoryEntry): void {
+  /** Stores the query's entry under `snapshot`, replacing the one it had under any snapshot. */
+  set(query: string, snapshot: string, entry: MemoryEntry): void {
     // Strings are UTF-16 in V8: two bytes a character is the honest upper bound.
-    const bytes = (key.length + entry.data.length) * 2 + 64
+    const bytes = (query.length + snapshot.length + entry.data.length) * 2 + 96
+    this.delete(query)
     if (bytes > this.#maxBytes) return
-    this.delete(key)
-    this.#entries.set(key, { ...entry, bytes })
+    this.#entries.set(query, { ...entry, snapshot, bytes })
     this.#bytes += bytes
     for (const [oldest, old] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break
@@ -63,11 +73,11 @@ export class MemoryTier {
     }
   }
 
-  delete(key: string): void {
-    const entry = this.#entries.get(key)
-    if (!entry) return
-    this.#entries.delete(key)
-    this.#bytes -= entry.bytes
+  delete(query: string): void {
+    const slot = this.#entries.get(query)
+    if (!slot) return
+    this.#entries.delete(query)
+    this.#bytes -= slot.bytes
   }
 
   clear(): void {

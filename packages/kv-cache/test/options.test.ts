@@ -1,3 +1,4 @@
+import type { DatabaseAdapterObj } from 'payload'
 import { describe, expect, it } from 'vitest'
 import { KVCacheConfigError, type KVNamespace, withKVCache } from '../src/index.js'
 import { resolvePolicies } from '../src/options/entityPolicies.js'
@@ -76,7 +77,8 @@ describe('options', () => {
     )
     // `enabled: false` hands Payload the adapter itself.
     const inner = {}
-    const off = withKVCache({ ...adapter, init: () => inner as never }, kv, { enabled: false })
+    const factory: DatabaseAdapterObj = { ...adapter, init: () => inner as never }
+    const off = withKVCache(factory, kv, { enabled: false })
     expect(off.init({ payload: {} as never })).toBe(inner)
   })
 

@@ -71,7 +71,8 @@ const USD_PER_MILLION = { read: 0.5, write: 5 } as const
 
 /** Statistics are one consumer of the cache's events; counting costs no KV operation. */
 export class StatsRecorder {
-  #reads = new Map<string, ReadStats>()
+  /** By slug, then operation: slugs and operation names are interned, their hashes cached. */
+  #reads = new Map<string, Map<string, ReadStats>>()
   #invalidations: Record<string, number> = {}
   #kv = this.#emptyKV()
   #skipped = { admission: 0, budget: 0 }
@@ -89,11 +90,15 @@ export class StatsRecorder {
   }
 
   #read(slug: string, operation: string): ReadStats {
-    const key = `${slug}\u0000${operation}`
-    let stats = this.#reads.get(key)
+    let bySlug = this.#reads.get(slug)
+    if (!bySlug) {
+      bySlug = new Map()
+      this.#reads.set(slug, bySlug)
+    }
+    let stats = bySlug.get(operation)
     if (!stats) {
       stats = emptyRead()
-      this.#reads.set(key, stats)
+      bySlug.set(operation, stats)
     }
     return stats
   }
@@ -155,17 +160,18 @@ export class StatsRecorder {
   ): CacheStats {
     const reads: CacheStats['reads'] = {}
     const total = emptyRead()
-    for (const [key, stats] of this.#reads) {
-      const [slug, operation] = key.split('\u0000') as [string, string]
-      reads[slug] ??= {}
-      reads[slug][operation] = withRate(stats)
-      total.hits.memory += stats.hits.memory
-      total.hits.kv += stats.hits.kv
-      total.misses += stats.misses
-      total.bypasses += stats.bypasses
-      total.stores += stats.stores
-      total.skippedForSize += stats.skippedForSize
-      total.skippedRoundTrip += stats.skippedRoundTrip
+    for (const [slug, bySlug] of this.#reads) {
+      for (const [operation, stats] of bySlug) {
+        reads[slug] ??= {}
+        reads[slug][operation] = withRate(stats)
+        total.hits.memory += stats.hits.memory
+        total.hits.kv += stats.hits.kv
+        total.misses += stats.misses
+        total.bypasses += stats.bypasses
+        total.stores += stats.stores
+        total.skippedForSize += stats.skippedForSize
+        total.skippedRoundTrip += stats.skippedRoundTrip
+      }
     }
     const { keysRead, operations, ...kv } = this.#kv
     return {

@@ -73,7 +73,7 @@ export const fill = (
       putEntry(ctx, read, entry, now)
     }
   }
-  if (ctx.memory.enabled) ctx.memory.set(read.identity, entry)
+  if (ctx.memory.enabled) ctx.memory.set(read.plan.query, read.snapshot, entry)
 }
 
 /** Serializes a result and stores it; returns the text (for reads waiting on this one). */

@@ -13,13 +13,13 @@ const hitFields = (ctx: CacheContext, read: PlannedRead) =>
   readEventFields(ctx.options, read.plan.operation, read.plan.slug, read.identity, read.started)
 
 /**
- * The memory tier: an entry under this identity (so under the current tokens), also one past its
+ * The memory tier: the query's entry under this snapshot (so the current tokens), also one past its
  * TTL within `staleWhileRevalidate`, which is served while one background read replaces it. A
  * memory entry not yet in KV that is asked for again may go there now (see `admission.ts`).
  */
 export const lookupMemory = (ctx: CacheContext, read: PlannedRead): Found | undefined => {
   const now = Date.now()
-  const hit = ctx.memory.get(read.identity, now, ctx.staleMs)
+  const hit = ctx.memory.get(read.plan.query, read.snapshot, now, ctx.staleMs)
   if (!hit) return undefined
   const stale = hit.expiresAt <= now
   ctx.emit({ type: 'hit', tier: 'memory', ...(stale ? { stale } : {}), ...hitFields(ctx, read) })
@@ -78,7 +78,11 @@ export const lookupKV = async (
   } catch {
     return undefined
   }
-  ctx.memory.set(read.identity, { data: entry.data, expiresAt: entry.expiresAt, kv: true })
+  ctx.memory.set(read.plan.query, read.snapshot, {
+    data: entry.data,
+    expiresAt: entry.expiresAt,
+    kv: true,
+  })
   const stale = entry.expiresAt <= Date.now()
   ctx.emit({ type: 'hit', tier: 'kv', ...(stale ? { stale } : {}), ...hitFields(ctx, read) })
   if (stale) revalidate(ctx, read)

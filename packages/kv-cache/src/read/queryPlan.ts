@@ -23,18 +23,26 @@ export type QueryPlan = {
   readonly id: string | undefined
   /** Invalidation token names the answer depends on. */
   readonly tokenNames: readonly string[]
+  /** Its identity without the tokens (`storage/entryFormat.ts`): its key in the memory tier. */
+  readonly query: string
   /** The entry's KV key: one per query, without the tokens (the entry carries them). */
   storeKey(): string
   /** What admission's doorkeeper remembers of the query (a fingerprint of its identity). */
   readonly admissionKey: string
 }
 
-/** Plans kept per configuration; the oldest is forgotten first (a Map keeps insertion order). */
+/**
+ * Queries whose plans are kept per configuration; the oldest is forgotten first (a Map keeps
+ * insertion order). Keyed by the material itself, then by operation and target, so that a hit
+ * hashes the material once.
+ */
 const MAX_PLANS = 2_000
 
-const plansByConfiguration = new WeakMap<Configured, Map<string, QueryPlan | BypassReason>>()
+type Plans = Map<string, Record<string, QueryPlan | BypassReason>>
 
-const plansOf = (configured: Configured): Map<string, QueryPlan | BypassReason> => {
+const plansByConfiguration = new WeakMap<Configured, Plans>()
+
+const plansOf = (configured: Configured): Plans => {
   let plans = plansByConfiguration.get(configured)
   if (!plans) {
     plans = new Map()
@@ -83,8 +91,9 @@ export const planQuery = (
   const material = partition === undefined ? base : `${base}|${JSON.stringify(partition)}`
   const configured = ctx.configured
   const plans = plansOf(configured)
-  const memo = `${operation}|${target}|${material}`
-  const known = plans.get(memo)
+  const memo = `${operation}|${target}`
+  let byOperation = plans.get(material)
+  const known = byOperation?.[memo]
   if (known !== undefined) return known
 
   const { dependencies, keyspace } = configured
@@ -104,6 +113,7 @@ export const planQuery = (
           material,
           id,
           tokenNames,
+          query,
           admissionKey: ctx.options.admission === 'reused' ? fingerprint(query) : '',
           storeKey: () =>
             (storeKey ??= entryKey(
@@ -115,7 +125,11 @@ export const planQuery = (
               sha256(query),
             )),
         }
-  if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string)
-  plans.set(memo, plan)
+  if (!byOperation) {
+    if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string)
+    byOperation = {}
+    plans.set(material, byOperation)
+  }
+  byOperation[memo] = plan
   return plan
 }

@@ -56,15 +56,7 @@ const snapshotOf = (
   const lookup = control?.mode !== 'refresh' && ctx.store.available
   return ctx.tokens
     .snapshot(plan.tokenNames, (known) =>
-      lookup &&
-      !(
-        known !== undefined &&
-        ctx.memory.has(
-          entryIdentity(plan.operation, plan.slug, plan.material, known),
-          Date.now(),
-          ctx.staleMs,
-        )
-      )
+      lookup && !(known !== undefined && ctx.memory.has(plan.query, known, Date.now(), ctx.staleMs))
         ? plan.storeKey()
         : undefined,
     )
@@ -123,6 +115,7 @@ export const read = async (
   }
   const planned: PlannedRead = {
     plan,
+    snapshot,
     identity: entryIdentity(operation, slug, plan.material, snapshot),
     ttl: Math.min(control?.ttl ?? ttl, ctx.maxTtl),
     started,

@@ -35,6 +35,22 @@ const encodeNumber = (value: number): string => {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'
 }
 
+/**
+ * Member names quoted as JSON quotes them, remembered: arguments use a small vocabulary
+ * (`collection`, `where`, `equals`, field names), so most are quoted once per isolate.
+ */
+const quotedKeys = new Map<string, string>()
+const MAX_QUOTED_KEYS = 10_000
+
+const quoteKey = (key: string): string => {
+  let quoted = quotedKeys.get(key)
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key)
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted)
+  }
+  return quoted
+}
+
 /** The encoding of `value`, or `undefined` when it has none. */
 const encode = (value: unknown, depth: number): string | undefined => {
   switch (typeof value) {
@@ -79,7 +95,7 @@ const encode = (value: unknown, depth: number): string | undefined => {
     const key = keys[i] as string
     const member = encode(record[key], depth + 1)
     if (member === undefined) return undefined
-    out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${member}`
+    out += `${i === 0 ? '' : ','}${quoteKey(key)}:${member}`
   }
   return `${out}}`
 }
