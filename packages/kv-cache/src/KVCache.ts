@@ -6,7 +6,7 @@ import * as lifecycle from './lifecycle.js'
 import type { ResolvedOptions } from './options/resolveOptions.js'
 import { purge } from './purge.js'
 import { read } from './read/read.js'
-import type { InvalidationTarget, KVBinding } from './types.js'
+import type { CacheEvent, InvalidationTarget, KVBinding } from './types.js'
 import { commit, rollback } from './write/commit.js'
 import { invalidateAfterCommit, tokensOf } from './write/invalidate.js'
 import type { TransactionID } from './write/transactions.js'
@@ -101,5 +101,9 @@ export class KVCache {
 
   resetStats(): void {
     this.#ctx.stats.reset()
+  }
+
+  subscribe(listener: (event: CacheEvent) => void): () => void {
+    return this.#ctx.subscribe(listener)
   }
 }

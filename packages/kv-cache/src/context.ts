@@ -4,7 +4,7 @@ import { type Background, createBackground } from './background.js'
 import { databaseIdentity, keyspaceOf } from './dependencies/databaseIdentity.js'
 import { Dependencies } from './dependencies/dependencies.js'
 import { schemaFingerprint } from './dependencies/schemaFingerprint.js'
-import { createEmitter, type Log } from './events/emitter.js'
+import { createEmitter, type Emitter, type Log } from './events/emitter.js'
 import { StatsRecorder } from './events/stats.js'
 import { InvalidationTokens } from './invalidationTokens.js'
 import { KVStore } from './kv/kvStore.js'
@@ -69,6 +69,7 @@ export type CacheContext = {
   /** The longest TTL of any collection or global, in seconds: no entry lives longer. */
   readonly maxTtl: number
   readonly emit: (event: CacheEvent) => void
+  readonly subscribe: Emitter['subscribe']
   readonly log: Log
   configured: Configured
 }
@@ -127,14 +128,15 @@ export const createContext = (
   const stats = new StatsRecorder()
   const background = createBackground(options.waitUntil)
   // The admission counts KV writes from the events it also emits: bound once both exist.
-  let emit: (event: CacheEvent) => void = () => undefined
+  let emitter: Emitter | undefined
   const admission = new Admission({
     admission: options.admission,
     kvWriteBudget: options.kvWriteBudget,
-    emit: (event) => emit(event),
+    emit: (event) => emitter?.emit(event),
     log,
   })
-  emit = createEmitter({ stats, admission, debug: options.debug, onEvent: options.onEvent, log })
+  emitter = createEmitter({ stats, admission, debug: options.debug, onEvent: options.onEvent, log })
+  const { emit, subscribe } = emitter
   const store = new KVStore({
     binding,
     timeoutMs: options.timeoutMs,
@@ -168,6 +170,7 @@ export const createContext = (
     staleMs: options.staleWhileRevalidate * 1000,
     maxTtl,
     emit,
+    subscribe,
     log,
     configured,
   }

@@ -2,7 +2,7 @@ import type { Payload } from 'payload'
 import { KVCacheConfigError } from './errors.js'
 import type { CacheStats } from './events/stats.js'
 import { cacheOf } from './registry.js'
-import type { InvalidationTarget } from './types.js'
+import type { CacheEvent, InvalidationTarget } from './types.js'
 import { targetProblem } from './write/invalidate.js'
 import { transactionOf } from './write/transactions.js'
 
@@ -83,3 +83,13 @@ export const purge = (
   }
   return cache.purge(target, options.cursor, max)
 }
+
+/**
+ * Calls `listener` with every cache event of this instance, as the `onEvent` option does, beside
+ * it (for plugins: the hooks plugin revalidates page caches from `committed` events). Returns the
+ * function that stops it. A listener that throws is ignored.
+ */
+export const onCacheEvent = (
+  payload: Payload,
+  listener: (event: CacheEvent) => void,
+): (() => void) => cacheFor(payload).subscribe(listener)

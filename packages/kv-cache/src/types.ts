@@ -152,6 +152,18 @@ export type CacheControl = {
   mode?: 'cache-only' | 'default' | 'refresh'
 }
 
+/**
+ * What a committed write made stale, in Payload's terms: everything, or per collection its lists
+ * (every read but by-ID ones: lists, counts, joins and paths over it) and either some documents by
+ * id or all of them, and globals. A delete also lists the collections and globals that reference
+ * the deleted collection (their references were nulled or removed by foreign keys).
+ */
+export type Invalidated = {
+  all: boolean
+  collections: Record<string, { documents: string[] | 'all' | 'none'; lists: boolean }>
+  globals: string[]
+}
+
 /** Which tier answered a hit. */
 export type CacheTier = 'kv' | 'memory'
 
@@ -216,8 +228,18 @@ export type CacheEvent =
       type: 'invalidate'
       scope: 'all' | 'collection' | 'global'
       slug?: string
-      /** The invalidation tokens bumped, e.g. `posts:list`. */
+      /** The invalidation tokens bumped, e.g. `c:posts:list`. */
       targets: string[]
+    }
+  | {
+      /**
+       * Writes are committed and what they changed is stale in this isolate (its tokens replaced
+       * here, their KV writes started): after the write when it is in no transaction, after the
+       * commit when it is, never on rollback. One event per write outside a transaction, one per
+       * commit, one per `invalidate` or `flush` call. What a page cache revalidates from.
+       */
+      type: 'committed'
+      invalidated: Invalidated
     }
   | {
       type: 'kv'

@@ -5,9 +5,15 @@ import type { StatsRecorder } from './stats.js'
 
 export type Log = (level: 'error' | 'info' | 'warn', message: string) => void
 
+export type Emitter = {
+  emit(event: CacheEvent): void
+  /** Adds a consumer (the hooks plugin's page-cache revalidation); returns its removal. */
+  subscribe(listener: (event: CacheEvent) => void): () => void
+}
+
 /**
  * The one source of cache events and its consumers: statistics, the KV write budget, the `debug`
- * log and the user's `onEvent` (which must never break a read).
+ * log, the user's `onEvent` and subscribers (none of which may break a read).
  */
 export const createEmitter = ({
   stats,
@@ -21,8 +27,9 @@ export const createEmitter = ({
   debug: boolean
   onEvent: ((event: CacheEvent) => void) | undefined
   log: Log
-}): ((event: CacheEvent) => void) => {
-  return (event) => {
+}): Emitter => {
+  const listeners = new Set<(event: CacheEvent) => void>()
+  const emit = (event: CacheEvent) => {
     stats.record(event)
     if (event.type === 'kv' && event.op === 'write' && event.ok) admission.wrote(Date.now())
     if (debug) {
@@ -36,5 +43,19 @@ export const createEmitter = ({
         // A metrics sink must never break a read.
       }
     }
+    for (const listener of listeners) {
+      try {
+        listener(event)
+      } catch {
+        // Nor may a subscriber.
+      }
+    }
+  }
+  return {
+    emit,
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
   }
 }

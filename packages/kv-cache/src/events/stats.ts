@@ -148,6 +148,7 @@ export class StatsRecorder {
         this.#skipped[event.reason]++
         break
       case 'circuit':
+      case 'committed':
       case 'kv-budget':
         break
     }

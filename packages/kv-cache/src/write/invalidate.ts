@@ -7,7 +7,7 @@ import {
   entityOfToken,
   globalToken,
 } from '../storage/tokenNames.js'
-import type { InvalidationTarget } from '../types.js'
+import type { CacheEvent, Invalidated, InvalidationTarget } from '../types.js'
 import type { TransactionID } from './transactions.js'
 
 /**
@@ -61,9 +61,32 @@ export const tokensOf = (ctx: CacheContext, targets: readonly InvalidationTarget
   return [...names]
 }
 
+/** What token names say was changed, in Payload's terms (the `committed` event). */
+export const invalidatedBy = (names: readonly string[]): Invalidated => {
+  const out: Invalidated = { all: false, collections: {}, globals: [] }
+  for (const name of names) {
+    const entity = entityOfToken(name)
+    if (entity.kind === 'all') out.all = true
+    else if (entity.kind === 'global') {
+      if (!out.globals.includes(entity.slug)) out.globals.push(entity.slug)
+    } else {
+      const collection = (out.collections[entity.slug] ??= { documents: 'none', lists: false })
+      if (name === collectionList(entity.slug)) collection.lists = true
+      else if (name === collectionItems(entity.slug)) collection.documents = 'all'
+      else if (collection.documents !== 'all') {
+        const id = name.slice(documentToken(entity.slug, '').length)
+        collection.documents =
+          collection.documents === 'none' ? [id] : [...collection.documents, id]
+      }
+    }
+  }
+  return out
+}
+
 /**
  * Replaces these tokens: every entry keyed by them is stale, at once in this isolate and in KV
- * with one put a token. One `invalidate` event per collection or global touched.
+ * with one put a token. One `invalidate` event per collection or global touched, then one
+ * `committed` event for the whole.
  */
 export const bump = async (ctx: CacheContext, names: readonly string[]): Promise<void> => {
   const byEntity = new Map<
@@ -89,6 +112,7 @@ export const bump = async (ctx: CacheContext, names: readonly string[]): Promise
   }
   for (const { event } of byEntity.values()) ctx.emit(event)
   await ctx.tokens.bump([...names])
+  ctx.emit({ type: 'committed', invalidated: invalidatedBy(names) })
 }
 
 /** Invalidates now, or when `transaction` commits (nothing, if it rolls back). */
