@@ -70,7 +70,8 @@ export const invalidatedBy = (names: readonly string[]): Invalidated => {
     else if (entity.kind === 'global') {
       if (!out.globals.includes(entity.slug)) out.globals.push(entity.slug)
     } else {
-      const collection = (out.collections[entity.slug] ??= { documents: 'none', lists: false })
+      const collection = out.collections[entity.slug] ?? { documents: 'none', lists: false }
+      out.collections[entity.slug] = collection
       if (name === collectionList(entity.slug)) collection.lists = true
       else if (name === collectionItems(entity.slug)) collection.documents = 'all'
       else if (collection.documents !== 'all') {
@@ -89,10 +90,7 @@ export const invalidatedBy = (names: readonly string[]): Invalidated => {
  * `committed` event for the whole.
  */
 export const bump = async (ctx: CacheContext, names: readonly string[]): Promise<void> => {
-  const byEntity = new Map<
-    string,
-    { event: Parameters<CacheContext['emit']>[0]; targets: string[] }
-  >()
+  const byEntity = new Map<string, { event: CacheEvent; targets: string[] }>()
   for (const name of names) {
     const entity = entityOfToken(name)
     const key = entity.kind === 'all' ? '*' : `${entity.kind}:${entity.slug}`
