@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { databaseIdentity } from '../src/dependencies/databaseIdentity.js'
 import { settled, withKVCache } from '../src/index.js'
 import { type DatabaseKind, hasPostgres } from './fixtures/databases.js'
-import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
+import { startPayload, type TestPayload } from './fixtures/payload.js'
+import { steady } from './fixtures/steady.js'
 
 /**
  * Two environments (staging and production) with the same schema and their own databases, behind

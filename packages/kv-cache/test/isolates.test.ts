@@ -6,7 +6,8 @@ import { isTokenKey, tokenKey } from '../src/storage/storageKeys.js'
 import { collectionList, documentToken } from '../src/storage/tokenNames.js'
 import type { KVCacheOptions } from '../src/types.js'
 import { faultyKV, instrumentKV, type KVFaultPlan } from './fixtures/kv.js'
-import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
+import { startPayload, type TestPayload } from './fixtures/payload.js'
+import { steady } from './fixtures/steady.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 
 /**

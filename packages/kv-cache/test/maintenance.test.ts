@@ -11,7 +11,8 @@ import {
 } from '../src/index.js'
 import { isTokenKey, parseEntryKey, tokenPrefix } from '../src/storage/storageKeys.js'
 import { instrumentKV } from './fixtures/kv.js'
-import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
+import { startPayload, type TestPayload } from './fixtures/payload.js'
+import { steady } from './fixtures/steady.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 import { observeAdapter } from './suites/decorators.js'
 

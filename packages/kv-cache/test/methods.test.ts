@@ -5,7 +5,8 @@ import type { BaseDatabaseAdapter, DatabaseAdapterObj } from 'payload'
 import { describe, expect, it, vi } from 'vitest'
 import { adapterMethods } from '../src/adapter/adapterMethods.js'
 import { withKVCache } from '../src/index.js'
-import { startPayload, steady } from './fixtures/payload.js'
+import { startPayload } from './fixtures/payload.js'
+import { steady } from './fixtures/steady.js'
 
 /** The members of `BaseDatabaseAdapter` as the installed Payload declares them. */
 const installedAdapterMembers = (): string[] => {

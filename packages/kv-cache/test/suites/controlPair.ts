@@ -4,8 +4,9 @@ import { withKVCache } from '../../src/index.js'
 import type { KVCacheOptions } from '../../src/types.js'
 import type { DatabaseKind } from '../fixtures/databases.js'
 import { faultyKV, type InstrumentedKV, instrumentKV, type KVFaultPlan } from '../fixtures/kv.js'
-import { startPair, startPayload, steady, type TestPair } from '../fixtures/payload.js'
+import { startPair, startPayload, type TestPair } from '../fixtures/payload.js'
 import { type SeedResult, seed } from '../fixtures/seed.js'
+import { steady } from '../fixtures/steady.js'
 
 /** Database calls that got past the cache, by adapter method and collection or global slug. */
 export type DatabaseCalls = {
