@@ -1,8 +1,8 @@
+import { type DatabaseKind, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
+import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
 import { describe, expect, it } from 'vitest'
 import { databaseIdentity } from '../src/dependencies/databaseIdentity.js'
 import { settled, withKVCache } from '../src/index.js'
-import { type DatabaseKind, hasPostgres } from './fixtures/databases.js'
-import { startPayload, type TestPayload } from './fixtures/payload.js'
 import { steady } from './fixtures/steady.js'
 
 /**
