@@ -5,9 +5,9 @@ import {
   createDatabase,
   type DatabaseKind,
   type TestDatabase,
-} from '../../kv-cache/test/fixtures/databases.js'
-import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
-import { seed } from '../../kv-cache/test/fixtures/seed.js'
+} from 'payload-kv-cache-test-fixtures/databases'
+import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
+import { seed } from 'payload-kv-cache-test-fixtures/seed'
 
 /** Boots Payload (the test schema) on `db`, as the test fixtures do, without `getPayload`'s process-wide cache. */
 export async function bootPayload(db: DatabaseAdapterObj): Promise<Payload> {

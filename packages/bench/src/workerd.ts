@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { D1Database, KVNamespace } from '@cloudflare/workers-types'
 import * as esbuild from 'esbuild'
 import { Miniflare } from 'miniflare'
-import { d1OverFetch } from '../../kv-cache/test/fixtures/miniflare.js'
+import { d1OverFetch } from 'payload-kv-cache-test-fixtures/miniflare'
 
 const here = dirname(fileURLToPath(import.meta.url))
 

@@ -1,8 +1,8 @@
 import type { Config, Plugin } from 'payload'
 import { KVCacheConfigError, withKVCache } from 'payload-kv-cache'
+import { startPayload } from 'payload-kv-cache-test-fixtures/payload'
+import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
 import { describe, expect, it, vi } from 'vitest'
-import { startPayload } from '../../kv-cache/test/fixtures/payload.js'
-import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
 import { type KVCachePluginOptions, kvCachePlugin } from '../src/index.js'
 
 const existingHook = () => undefined

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Config, generateImportMap, type PayloadComponent } from 'payload'
 import { KVCacheConfigError } from 'payload-kv-cache'
+import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
 import { createElement } from 'react'
 import { renderToString } from 'react-dom/server'
 import { afterAll, describe, expect, it } from 'vitest'
-import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
 // From its own module: the client entry also loads @payloadcms/ui, which imports CSS and needs the
 // admin's providers, so only Next.js can load it. The figures are plain React and SVG.
 import { KVCacheFigures } from '../src/dashboard/KVCacheFigures.js'

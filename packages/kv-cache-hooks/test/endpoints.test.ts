@@ -10,11 +10,11 @@ import {
   type SanitizedConfig,
 } from 'payload'
 import { getCacheStats, withKVCache } from 'payload-kv-cache'
+import { createDatabase, type TestDatabase } from 'payload-kv-cache-test-fixtures/databases'
+import { startMiniflare, type TestMiniflare } from 'payload-kv-cache-test-fixtures/miniflare'
+import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
+import { type SeedResult, seed } from 'payload-kv-cache-test-fixtures/seed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDatabase, type TestDatabase } from '../../kv-cache/test/fixtures/databases.js'
-import { startMiniflare, type TestMiniflare } from '../../kv-cache/test/fixtures/miniflare.js'
-import { buildTestConfig } from '../../kv-cache/test/fixtures/schema.js'
-import { type SeedResult, seed } from '../../kv-cache/test/fixtures/seed.js'
 import { dashboardViewData } from '../src/dashboard/viewData.js'
 import {
   type KVCacheEndpointsOptions,

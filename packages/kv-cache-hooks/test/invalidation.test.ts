@@ -1,9 +1,9 @@
 import type { SQLiteAdapter } from '@payloadcms/db-sqlite'
 import type { Payload, Plugin } from 'payload'
 import { type CacheEvent, withKVCache } from 'payload-kv-cache'
+import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
+import { type SeedResult, seed } from 'payload-kv-cache-test-fixtures/seed'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startPayload, type TestPayload } from '../../kv-cache/test/fixtures/payload.js'
-import { type SeedResult, seed } from '../../kv-cache/test/fixtures/seed.js'
 import {
   type CollectionInvalidationArgs,
   type GlobalInvalidationStrategy,

@@ -1,9 +1,9 @@
 import { sqliteAdapter } from '@payloadcms/db-sqlite'
 import type { Payload, Plugin } from 'payload'
 import { type CacheEvent, getCacheStats, withKVCache } from 'payload-kv-cache'
+import { createDatabase, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
+import { startPayload, type TestPayload, type Wrap } from 'payload-kv-cache-test-fixtures/payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDatabase, hasPostgres } from '../../kv-cache/test/fixtures/databases.js'
-import { startPayload, type TestPayload, type Wrap } from '../../kv-cache/test/fixtures/payload.js'
 import { kvCachePlugin } from '../src/index.js'
 
 /** What a hook listed after the plugin's saw, inside the write, before the commit. */

@@ -1,7 +1,7 @@
 import type { CollectionConfig, Plugin } from 'payload'
+import { type DatabaseKind, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats } from '../src/index.js'
-import { type DatabaseKind, hasPostgres } from './fixtures/databases.js'
 import {
   type ControlPair,
   type Isolate,

@@ -1,9 +1,10 @@
 import type { Plugin } from 'payload'
+import { type DatabaseKind, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
+import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
+import { type SeedResult, seed } from 'payload-kv-cache-test-fixtures/seed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CacheEvent, flush, onCacheEvent, withKVCache } from '../src/index.js'
-import { type DatabaseKind, hasPostgres } from './fixtures/databases.js'
-import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
-import { type SeedResult, seed } from './fixtures/seed.js'
+import { steady } from './fixtures/steady.js'
 
 type Committed = Extract<CacheEvent, { type: 'committed' }>
 

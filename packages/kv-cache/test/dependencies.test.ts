@@ -1,11 +1,11 @@
 import { sqliteAdapter } from '@payloadcms/db-sqlite'
 import type { SanitizedConfig } from 'payload'
 import { buildVersionCollectionFields } from 'payload'
+import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Dependencies, type ReadDescription } from '../src/dependencies/dependencies.js'
 import { canonicalID, collectionIDType } from '../src/dependencies/ids.js'
 import { buildFuzzConfig, fuzzSlugs } from './fixtures/fuzzSchema.js'
-import { buildTestConfig } from './fixtures/schema.js'
 
 /**
  * What a read depends on, resolved from Payload's sanitized config (the fuzz schema, see

@@ -1,7 +1,7 @@
+import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { schemaFingerprint } from '../src/dependencies/schemaFingerprint.js'
 import { getCacheStats, resetCacheStats, settled } from '../src/index.js'
-import { buildTestConfig } from './fixtures/schema.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 
 /** TTLs, sizes, custom keys and schema changes: what an entry is and how long it lives. */

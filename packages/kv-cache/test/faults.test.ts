@@ -1,9 +1,9 @@
 import type { Payload } from 'payload'
+import { faultyKV, instrumentKV, type KVFaultPlan } from 'payload-kv-cache-test-fixtures/kv'
+import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { getCacheStats, resetCacheStats, settled, withKVCache } from '../src/index.js'
 import { isTokenKey } from '../src/storage/storageKeys.js'
-import { faultyKV, instrumentKV, type KVFaultPlan } from './fixtures/kv.js'
-import { startPayload, type TestPayload } from './fixtures/payload.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 
 /**

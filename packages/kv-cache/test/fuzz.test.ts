@@ -1,5 +1,5 @@
+import { hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { describe } from 'vitest'
-import { hasPostgres } from './fixtures/databases.js'
 import { fuzzSuite } from './suites/fuzz/suite.js'
 
 fuzzSuite('sqlite', { steps: 300, seed: 1 })

@@ -1,3 +1,5 @@
+import { instrumentKV } from 'payload-kv-cache-test-fixtures/kv'
+import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   flush,
@@ -10,8 +12,7 @@ import {
   withKVCache,
 } from '../src/index.js'
 import { isTokenKey, parseEntryKey, tokenPrefix } from '../src/storage/storageKeys.js'
-import { instrumentKV } from './fixtures/kv.js'
-import { startPayload, steady, type TestPayload } from './fixtures/payload.js'
+import { steady } from './fixtures/steady.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 import { observeAdapter } from './suites/decorators.js'
 

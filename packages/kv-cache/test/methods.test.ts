@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BaseDatabaseAdapter, DatabaseAdapterObj } from 'payload'
+import { startPayload } from 'payload-kv-cache-test-fixtures/payload'
 import { describe, expect, it, vi } from 'vitest'
 import { adapterMethods } from '../src/adapter/adapterMethods.js'
 import { withKVCache } from '../src/index.js'
-import { startPayload, steady } from './fixtures/payload.js'
+import { steady } from './fixtures/steady.js'
 
 /** The members of `BaseDatabaseAdapter` as the installed Payload declares them. */
 const installedAdapterMembers = (): string[] => {

@@ -1,5 +1,5 @@
+import { hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { describe } from 'vitest'
-import { hasPostgres } from './fixtures/databases.js'
 import { cacheSuite } from './suites/cacheSuite.js'
 import { dependencyScenarios } from './suites/dependencyScenarios.js'
 import { exactAnswers } from './suites/exactAnswers.js'

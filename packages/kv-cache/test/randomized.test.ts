@@ -1,5 +1,5 @@
+import { hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { describe } from 'vitest'
-import { hasPostgres } from './fixtures/databases.js'
 import { randomizedSuite } from './suites/randomized.js'
 
 randomizedSuite('sqlite', 150)

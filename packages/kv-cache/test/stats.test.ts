@@ -1,4 +1,5 @@
 import type { Payload, Where } from 'payload'
+import type { KVFaultPlan } from 'payload-kv-cache-test-fixtures/kv'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   type CacheEvent,
@@ -10,7 +11,6 @@ import {
   purge,
   resetCacheStats,
 } from '../src/index.js'
-import type { KVFaultPlan } from './fixtures/kv.js'
 import {
   type ControlPair,
   type Isolate,

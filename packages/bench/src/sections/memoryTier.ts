@@ -1,6 +1,6 @@
 import type { Payload } from 'payload'
 import { flush, getCacheStats, resetCacheStats, settled, withKVCache } from 'payload-kv-cache'
-import { prng } from '../../../kv-cache/test/fixtures/seed.js'
+import { prng } from 'payload-kv-cache-test-fixtures/seed'
 import type { BenchConfig } from '../config.js'
 import type { BenchDatabase } from '../databases.js'
 import { missKV } from '../kvDoubles.js'

@@ -23,8 +23,8 @@ import { sqliteD1Adapter } from '@payloadcms/db-d1-sqlite'
 import { BasePayload, type DatabaseAdapterObj, type Payload } from 'payload'
 import { withKVCache } from 'payload-kv-cache'
 import { type ConfigLike, fingerprint, isTokenKey, Schema } from 'payload-kv-cache/internal'
-import { buildTestConfig } from '../../../kv-cache/test/fixtures/schema.js'
-import { prng } from '../../../kv-cache/test/fixtures/seed.js'
+import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
+import { prng } from 'payload-kv-cache-test-fixtures/seed'
 
 export type Design = 'none' | 'payload-kv-cache' | 'list-and-delete' | 'epoch-envelope'
 

@@ -1,9 +1,10 @@
 import type { Payload, Where } from 'payload'
+import type { DatabaseKind } from 'payload-kv-cache-test-fixtures/databases'
+import { startPair, type TestPair } from 'payload-kv-cache-test-fixtures/payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, resetCacheStats, withKVCache } from '../../src/index.js'
-import type { DatabaseKind } from '../fixtures/databases.js'
 import { buildFuzzConfig, HIDDEN_TEAM } from '../fixtures/fuzzSchema.js'
-import { startPair, steady, type TestPair } from '../fixtures/payload.js'
+import { steady } from '../fixtures/steady.js'
 import { type RestClient, restClient } from './controlPair.js'
 
 type ID = number | string

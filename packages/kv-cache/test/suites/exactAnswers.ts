@@ -1,9 +1,10 @@
 import type { DatabaseAdapterObj, Payload, Where } from 'payload'
+import type { DatabaseKind } from 'payload-kv-cache-test-fixtures/databases'
+import { startPair, type TestPair } from 'payload-kv-cache-test-fixtures/payload'
+import { type SeedResult, seed } from 'payload-kv-cache-test-fixtures/seed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CacheEvent, flush, getCacheStats, withKVCache } from '../../src/index.js'
-import type { DatabaseKind } from '../fixtures/databases.js'
-import { startPair, steady, type TestPair } from '../fixtures/payload.js'
-import { type SeedResult, seed } from '../fixtures/seed.js'
+import { steady } from '../fixtures/steady.js'
 
 /**
  * Queries JSON cannot tell apart, which the database answers differently (seen on sqlite, D1 or

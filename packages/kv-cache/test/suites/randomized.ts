@@ -1,7 +1,7 @@
 import type { Payload, Where } from 'payload'
+import type { DatabaseKind } from 'payload-kv-cache-test-fixtures/databases'
+import { prng } from 'payload-kv-cache-test-fixtures/seed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DatabaseKind } from '../fixtures/databases.js'
-import { prng } from '../fixtures/seed.js'
 import { type CachedPair, startCachedPair } from './cacheSuite.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { Payload, Where } from 'payload'
-import type { SeedResult } from '../fixtures/seed.js'
+import type { SeedResult } from 'payload-kv-cache-test-fixtures/seed'
 
 /**
  * A battery of Local API reads that touches every read method of the adapter, relationship

@@ -1,4 +1,4 @@
-import { prng } from '../../fixtures/seed.js'
+import { prng } from 'payload-kv-cache-test-fixtures/seed'
 
 /**
  * The construct a new query leans on. Each query draws one, so that every construct keeps a fair

@@ -1,5 +1,5 @@
 import type { Payload } from 'payload'
-import type { DatabaseKind } from '../../fixtures/databases.js'
+import type { DatabaseKind } from 'payload-kv-cache-test-fixtures/databases'
 import { type FuzzSlug, fuzzSlugs } from '../../fixtures/fuzzSchema.js'
 import { FEATURES, type Random } from './generator.js'
 import { existing, type Ids, spell } from './ids.js'
