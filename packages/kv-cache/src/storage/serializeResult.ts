@@ -47,56 +47,76 @@ const special = (value: unknown): Special | undefined => {
   return value > 0 ? 'Infinity' : '-Infinity'
 }
 
+/** What `check` found: plain JSON, values a patch must put back, or no exact text at all. */
+const JSON_ONLY = 0
+const PATCHES = 1
+const INEXACT = 2
+
 /**
- * Walks `value`: `false` when no stored text can give it back exactly; otherwise `patches` gets
- * one entry for every value JSON would alter. `path` is the way down to `value`.
+ * The first pass, on every result stored: whether `value` is plain JSON, needs patches, or cannot
+ * come back exactly. No paths are kept (most results need none); `seen` catches an object reached
+ * twice.
  */
-const walk = (
-  value: unknown,
-  path: (string | number)[],
-  patches: Patch[],
-  seen: Set<object>,
-): boolean => {
+const check = (value: unknown, seen: Set<object>): number => {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return true
+      return JSON_ONLY
     case 'number':
-    case 'undefined': {
-      const kind = special(value)
-      if (kind) patches.push([kind, ...path])
-      return true
-    }
+      return Number.isFinite(value) && !Object.is(value, -0) ? JSON_ONLY : PATCHES
+    case 'undefined':
+      return PATCHES
     case 'object':
       break
     default:
-      return false // bigint, function, symbol
+      return INEXACT // bigint, function, symbol
   }
-  if (value === null) return true
-  if (seen.has(value)) return false
+  if (value === null) return JSON_ONLY
+  if (seen.has(value)) return INEXACT
   seen.add(value)
+  let found = JSON_ONLY
   if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) return false
+    if (Object.getPrototypeOf(value) !== Array.prototype) return INEXACT
     for (let i = 0; i < value.length; i++) {
-      if (!(i in value)) return false
-      path.push(i)
-      const ok = walk(value[i], path, patches, seen)
-      path.pop()
-      if (!ok) return false
+      if (!(i in value)) return INEXACT
+      const item = value[i]
+      if (item === null || typeof item === 'string' || typeof item === 'boolean') continue
+      const inner = check(item, seen)
+      if (inner === INEXACT) return INEXACT
+      found |= inner
     }
-    return true
+    return found
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype) return false
+  if (Object.getPrototypeOf(value) !== Object.prototype) return INEXACT
   const record = value as Record<string, unknown>
-  if (typeof record.toJSON === 'function') return false
-  for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue
-    path.push(key)
-    const ok = walk(record[key], path, patches, seen)
-    path.pop()
-    if (!ok) return false
+  if (typeof record.toJSON === 'function') return INEXACT
+  const keys = Object.keys(record)
+  for (let i = 0; i < keys.length; i++) {
+    const member = record[keys[i] as string]
+    if (member === null || typeof member === 'string' || typeof member === 'boolean') continue
+    const inner = check(member, seen)
+    if (inner === INEXACT) return INEXACT
+    found |= inner
   }
-  return true
+  return found
+}
+
+/** The second pass, for the few results that need it: every patch, with its path. */
+const collectPatches = (value: unknown, path: (string | number)[], patches: Patch[]): void => {
+  const kind = special(value)
+  if (kind) {
+    patches.push([kind, ...path])
+    return
+  }
+  if (typeof value !== 'object' || value === null) return
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((item, i) => [i, item])
+    : Object.entries(value)
+  for (const [key, member] of entries) {
+    path.push(key)
+    collectPatches(member, path, patches)
+    path.pop()
+  }
 }
 
 /** JSON with every value a patch puts back written as `null`, members kept in place. */
@@ -111,9 +131,11 @@ export const serializeResult = (result: unknown): string | undefined => {
   // A whole result that JSON alters has no path to patch (and `undefined` is no result).
   if (special(result) !== undefined) return undefined
   try {
+    const found = check(result, new Set())
+    if (found === INEXACT) return undefined
+    if (found === JSON_ONLY) return JSON.stringify(result)
     const patches: Patch[] = []
-    if (!walk(result, [], patches, new Set())) return undefined
-    if (!patches.length) return JSON.stringify(result)
+    collectPatches(result, [], patches)
     return `${PATCHED}${JSON.stringify(patches)}\n${JSON.stringify(result, nullForSpecial)}`
   } catch {
     return undefined // a getter or a proxy that throws
