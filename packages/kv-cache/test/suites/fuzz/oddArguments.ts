@@ -20,9 +20,9 @@ export const odd = <T>(
   plain: T,
   values: readonly unknown[] = ODD_NUMBERS,
 ): T | unknown => {
-  if (!g.chance(0.12)) return plain
+  if (!g.oddChance(0.12)) return plain
   g.odd = true
-  return g.pick(values)
+  return g.oddPick(values)
 }
 
 /** Arguments as a failure message shows them: odd values spelled out, not as JSON writes them. */
