@@ -101,7 +101,7 @@ describe('reads that fill a page cache (sqlite)', () => {
       recordFill(() =>
         lagging.payload.find({
           collection: 'posts',
-          context: { kvCache: { bypass: 'yes' } },
+          context: { kvCache: { bypass: 'yes' as unknown as boolean } },
         }),
       ),
     ).rejects.toThrow(/bypass must be a boolean/)

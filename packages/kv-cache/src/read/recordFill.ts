@@ -27,7 +27,15 @@ type Fill = {
   readonly outer: Fill | undefined
 }
 
-const fillScope = new AsyncLocalStorage<Fill>()
+/**
+ * One scope for every copy of this module in the process: Next.js bundles a package once per
+ * layer, and the copy that wrapped the adapter (perhaps a route handler's) must see a fill begun by
+ * another (a server component's), as `registry.ts` shares the caches.
+ */
+const global = globalThis as { [key: symbol]: AsyncLocalStorage<Fill> | undefined }
+const FILL = Symbol.for('payload-kv-cache.fill')
+const fillScope = global[FILL] ?? new AsyncLocalStorage<Fill>()
+global[FILL] = fillScope
 
 /** What a fill read, and what it answered. */
 export type FillRecord<T> = {
