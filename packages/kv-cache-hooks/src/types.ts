@@ -87,7 +87,7 @@ export type KVCacheStatsResponse = CacheStats & {
 }
 
 /**
- * Page-cache integration: Next.js / OpenNext page caches (ISR pages, `'use cache'`) tagged from
+ * Page-cache integration: Next.js / OpenNext page caches (ISR pages) tagged from
  * the Local API reads a render makes, and revalidated when a write that changes them commits.
  */
 export type KVCachePageCacheOptions = {
@@ -132,7 +132,7 @@ export type KVCachePluginOptions = {
    */
   dashboard?: boolean | KVCacheDashboardOptions
   /**
-   * Revalidates page caches (Next.js / OpenNext: ISR pages, `'use cache'`) from the same
+   * Revalidates page caches (Next.js / OpenNext ISR pages) from the same
    * dependency model the cache uses: a render tags itself with what its reads depended on
    * (`taggedRead` from `payload-kv-cache-hooks/next`, or `readForPageCache`), and each committed
    * write hands the tags it made stale to `revalidate`. `false` or absent: off. Default `false`.
