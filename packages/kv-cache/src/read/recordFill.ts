@@ -71,17 +71,21 @@ export const fillRead = (
 ): Promise<unknown> => {
   controlOf(args.req)
   const { req, ...keyArgs } = args
-  const { dependencies } = ctx.configured
+  const { dependencies, policies } = ctx.configured
   const id = dependencies.itemOf(operation, target, keyArgs)
   const tokens = dependencies.readTokens({ target, slug, args: keyArgs, id })
   for (let each: Fill | undefined = fill; each; each = each.outer) {
     if (tokens) for (const token of tokens) each.tokens.add(token)
     else each.untracked.add(slug)
   }
-  ctx.emit({
-    type: 'bypass',
-    reason: 'request',
-    ...readEventFields(ctx.options, operation, slug, '', Date.now()),
-  })
+  // Counted as the bypass it is, where the read would have used the cache (as in read.ts).
+  const global = target === 'global' || target === 'globalVersions'
+  if ((global ? policies.globals : policies.collections).has(slug)) {
+    ctx.emit({
+      type: 'bypass',
+      reason: 'request',
+      ...readEventFields(ctx.options, operation, slug, '', Date.now()),
+    })
+  }
   return call()
 }
