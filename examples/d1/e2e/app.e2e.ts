@@ -1,5 +1,6 @@
-// The built app in workerd, through a real browser: the public site, the cache behind it, and
-// an editor's change reaching the admin and the public page at once.
+// The built app in workerd, through a real browser: the public site, the caches behind it (the
+// page cache in front of the cached pages, the KV cache under every Payload read), and an
+// editor's change reaching the admin and the public page at once.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -65,24 +66,40 @@ describe('the public site', () => {
     expect(await page.locator('.comments li').count()).toBe(post.comments?.docs.length)
   })
 
-  test('anonymous page views are served from the cache', async () => {
+  test('anonymous views of the live pages are served from the KV cache', async () => {
     const token = await editorToken(baseURL)
-    const post = await postWithComments()
-    // Once to fill the cache, then counted.
-    await view(`${baseURL}/`)
-    await view(`${baseURL}/posts/${post.slug}`)
+    // The live pages (`(live)/`) read Payload on every request; the cached ones (`/`, posts,
+    // authors) are served from the page cache and reach Payload only when they are rendered.
+    await view(`${baseURL}/authors`)
+    await view(`${baseURL}/categories`)
     const before = await cacheStats(baseURL, token)
     for (let i = 0; i < 3; i++) {
-      await view(`${baseURL}/`)
-      await view(`${baseURL}/posts/${post.slug}`)
+      await view(`${baseURL}/authors`)
+      await view(`${baseURL}/categories`)
     }
     const after = await cacheStats(baseURL, token)
-    // Six page views, each reading the header and the posts: every one of those reads a hit.
-    expect(hits(after.reads.posts?.find) - hits(before.reads.posts?.find)).toBeGreaterThanOrEqual(6)
+    // Six page views, each reading the header, and three each reading authors and categories:
+    // every one of those reads a hit.
+    expect(
+      hits(after.reads.authors?.find) - hits(before.reads.authors?.find),
+    ).toBeGreaterThanOrEqual(3)
+    expect(
+      hits(after.reads.categories?.find) - hits(before.reads.categories?.find),
+    ).toBeGreaterThanOrEqual(3)
     expect(
       hits(after.reads.header?.findGlobal) - hits(before.reads.header?.findGlobal),
     ).toBeGreaterThanOrEqual(6)
     expect(after.total.misses - before.total.misses).toBeLessThanOrEqual(2)
+  })
+
+  test('anonymous views of a cached page are served from the page cache, without reading Payload', async () => {
+    const token = await editorToken(baseURL)
+    const post = await postWithComments()
+    const first = await view(`${baseURL}/posts/${post.slug}`)
+    const before = await cacheStats(baseURL, token)
+    for (let i = 0; i < 3; i++) expect(await view(`${baseURL}/posts/${post.slug}`)).toBe(first)
+    const after = await cacheStats(baseURL, token)
+    expect(after.total).toEqual(before.total)
   })
 })
 

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { D1Database, KVNamespace } from '@cloudflare/workers-types'
+import type { D1Database, KVNamespace, R2Bucket } from '@cloudflare/workers-types'
 import {
   type CloudflareContextOptions,
   type CloudflareContext as Context,
@@ -11,7 +11,15 @@ import {
 export type CloudflareEnv = {
   D1: D1Database
   CACHE: KVNamespace
+  /** OpenNext's page cache: the incremental cache (R2) and the tag cache (D1). */
+  NEXT_INC_CACHE_R2_BUCKET: R2Bucket
+  NEXT_TAG_CACHE_D1: D1Database
   PAYLOAD_SECRET?: string
+  /**
+   * The cache's `invalidationCheckMs` for this worker, when set (`wrangler dev --var
+   * KV_CACHE_INVALIDATION_CHECK_MS:3600000`): the browser tests' second process lags on purpose.
+   */
+  KV_CACHE_INVALIDATION_CHECK_MS?: string
 }
 
 export type CloudflareContext = Context<CloudflareEnv>

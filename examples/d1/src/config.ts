@@ -3,14 +3,16 @@ import { buildConfig, type Config, type SanitizedConfig } from 'payload'
 import { type KVCacheOptions, withKVCache } from 'payload-kv-cache'
 // The schema only (`/config`): the package's index also holds Node-only helpers (a REST server).
 import { appConfig } from 'payload-kv-cache-example-shared/config'
-import { kvCachePlugin } from 'payload-kv-cache-hooks'
-import type { CloudflareContext } from './cloudflare.js'
+import { type KVCachePageCacheOptions, kvCachePlugin } from 'payload-kv-cache-hooks'
+import type { CloudflareContext, CloudflareEnv } from './cloudflare.js'
 
 // This example pairs payload 3.90.2 with @payloadcms/db-d1-sqlite 3.87.1, the newest D1 adapter;
 // Payload's dependency check would reject the version difference in development.
 process.env.PAYLOAD_DISABLE_DEPENDENCY_CHECKER ??= 'true'
 
-export type ExampleConfigOptions = Pick<CloudflareContext, 'env' | 'waitUntil'> & {
+export type ExampleConfigOptions = Pick<CloudflareContext, 'waitUntil'> & {
+  /** The bindings Payload uses (the page cache's are OpenNext's). */
+  env: Pick<CloudflareEnv, 'D1' | 'CACHE' | 'PAYLOAD_SECRET'>
   /** Options of the KV cache, or `false` for a Payload without it. */
   cache?: false | KVCacheOptions
   /** Push the schema to D1 in development (Payload's default). The demo's second instance turns it off. */
@@ -20,6 +22,11 @@ export type ExampleConfigOptions = Pick<CloudflareContext, 'env' | 'waitUntil'> 
   admin?: Config['admin']
   /** Payload's logger; default pino at `logLevel`. */
   logger?: Config['logger']
+  /**
+   * Page-cache revalidation (`kvCachePlugin`'s `pageCache`): the Next.js app's, which has a page
+   * cache to revalidate. Scripts (the seed, the demo, the REST server) leave it out.
+   */
+  pageCache?: KVCachePageCacheOptions
 }
 
 /** The example's Payload config, given the Cloudflare bindings. */
@@ -31,6 +38,7 @@ export const createConfig = ({
   logLevel = 'info',
   admin,
   logger,
+  pageCache,
 }: ExampleConfigOptions): Promise<SanitizedConfig> => {
   const database = sqliteD1Adapter({ binding: env.D1, ...(push === false ? { push: false } : {}) })
   const app = appConfig()
@@ -49,7 +57,8 @@ export const createConfig = ({
             ...cache,
           }),
     // Invalidation policy, the admin endpoints (GET /api/kv-cache/stats, POST /api/kv-cache/flush
-    // and /purge) and the cache dashboard at /admin/kv-cache, for logged-in users of `users`.
+    // and /purge) and the cache dashboard at /admin/kv-cache, for logged-in users of `users`; in
+    // the Next.js app also the page caches, revalidated from committed writes.
     plugins:
       cache === false
         ? []
@@ -59,6 +68,7 @@ export const createConfig = ({
               // category change must re-read the header too.
               collections: { categories: () => [{ global: 'header' }] },
               dashboard: true,
+              ...(pageCache ? { pageCache } : {}),
             }),
           ],
     logger: logger ?? { options: { level: logLevel } },

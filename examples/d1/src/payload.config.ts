@@ -6,6 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getCloudflareContext } from '@opennextjs/cloudflare'
 import type { PayloadLogger } from 'payload'
+import { revalidateTags } from 'payload-kv-cache-hooks/next'
 import type { CloudflareEnv } from './cloudflare.js'
 import { createConfig } from './config.js'
 
@@ -16,8 +17,15 @@ const env = inWorkerd
   ? ((await getCloudflareContext({ async: true })).env as unknown as CloudflareEnv)
   : await localBindings()
 
+const invalidationCheckMs = Number(env.KV_CACHE_INVALIDATION_CHECK_MS) || undefined
+
 export default createConfig({
   env,
+  ...(invalidationCheckMs ? { cache: { invalidationCheckMs } } : {}),
+  // The cached pages (`src/app/(frontend)/(cached)`) are tagged from their reads; each committed
+  // write revalidates the tags it made stale through Next.js's revalidateTag, which OpenNext writes
+  // to the tag cache (D1).
+  pageCache: { revalidate: revalidateTags },
   // The cache's background KV writes must outlive the response: the current request's
   // `ctx.waitUntil` (OpenNext keeps one context per request), never one captured at start-up.
   waitUntil: (promise) => {

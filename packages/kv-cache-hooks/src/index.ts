@@ -12,6 +12,9 @@ import type {
 } from './types.js'
 import { addDashboard } from './utilities/addDashboard.js'
 import { hasKVCache } from './utilities/hasKVCache.js'
+import { withPageCacheSettings } from './utilities/pageCacheSettings.js'
+import { DEFAULT_TAG_PREFIX } from './utilities/pageCacheTags.js'
+import { revalidatePageCaches } from './utilities/revalidatePageCaches.js'
 import { markStarted } from './utilities/statsResponse.js'
 import { validateOptions } from './utilities/validateOptions.js'
 
@@ -24,14 +27,17 @@ export type {
   KVCacheDashboardOptions,
   KVCacheEndpointsOptions,
   KVCacheInvalidationOptions,
+  KVCachePageCacheOptions,
   KVCachePluginOptions,
   KVCacheStatsResponse,
 } from './types.js'
+export { readForPageCache } from './utilities/readForPageCache.js'
 
 /**
  * Decides what a change to a collection or global invalidates in `payload-kv-cache`, on top of
  * what the cache already invalidates on its own, and optionally adds REST endpoints for the
  * cache's statistics, flushing and purging, and an admin dashboard over them. The targets apply when the write's transaction commits.
+ * With `pageCache`, it also revalidates page caches (Next.js / OpenNext) from committed writes.
  *
  * @example
  * plugins: [kvCachePlugin({
@@ -54,10 +60,19 @@ export const kvCachePlugin =
     // The dashboard calls the endpoints, so it turns them on (validated: not endpoints: false).
     const endpoints = options.endpoints || Boolean(dashboard)
     const access = typeof endpoints === 'object' ? endpoints.access : undefined
+    const pageCache = options.pageCache
+      ? {
+          revalidate: options.pageCache.revalidate,
+          tagPrefix: options.pageCache.tagPrefix ?? DEFAULT_TAG_PREFIX,
+        }
+      : undefined
 
     return {
       ...config,
       ...(dashboard ? { admin: addDashboard(config, dashboard, access) } : {}),
+      ...(pageCache
+        ? { custom: withPageCacheSettings(config, { tagPrefix: pageCache.tagPrefix }) }
+        : {}),
       collections: config.collections?.map((collection) => {
         const strategy = collections[collection.slug]
         if (!strategy) return collection
@@ -102,6 +117,8 @@ export const kvCachePlugin =
         : config.endpoints,
       onInit: async (payload) => {
         markStarted(payload)
+        // Before the app's own onInit, whose writes (a seed) must revalidate pages too.
+        if (pageCache && hasKVCache(payload)) revalidatePageCaches(payload, pageCache)
         await config.onInit?.(payload)
         hasKVCache(payload) // warns at start-up, not at the first write, when there is no cache
       },

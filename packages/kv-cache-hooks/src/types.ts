@@ -86,6 +86,27 @@ export type KVCacheStatsResponse = CacheStats & {
   globals: string[]
 }
 
+/**
+ * Page-cache integration: Next.js / OpenNext page caches (ISR pages) tagged from
+ * the Local API reads a render makes, and revalidated when a write that changes them commits.
+ */
+export type KVCachePageCacheOptions = {
+  /**
+   * Revalidates the page caches that carry any of these tags. Called once per committed write
+   * (after its commit when it is in a transaction, never on rollback; after the cache has replaced
+   * its own invalidation tokens), in the write's request, with every tag the write made stale.
+   * With Next.js: `revalidateTags` from `payload-kv-cache-hooks/next` (`revalidateTag(tag, {
+   * expire: 0 })` for each). It may return a promise; a function that throws or rejects is logged
+   * and never fails the write. Required.
+   */
+  revalidate: (tags: string[]) => void | Promise<void>
+  /**
+   * What every tag starts with, so that they never meet your own tags or Next.js's (`_N_T_`).
+   * Letters, digits and `:._~/-`, at most 64 characters. Default `'payload:'`.
+   */
+  tagPrefix?: string
+}
+
 /** Options of `kvCachePlugin`. */
 export type KVCachePluginOptions = {
   /**
@@ -110,6 +131,13 @@ export type KVCachePluginOptions = {
    * turning it on. `true` or `{ path }`. Default `false`.
    */
   dashboard?: boolean | KVCacheDashboardOptions
+  /**
+   * Revalidates page caches (Next.js / OpenNext ISR pages) from the same
+   * dependency model the cache uses: a render tags itself with what its reads depended on
+   * (`taggedRead` from `payload-kv-cache-hooks/next`, or `readForPageCache`), and each committed
+   * write hands the tags it made stale to `revalidate`. `false` or absent: off. Default `false`.
+   */
+  pageCache?: false | KVCachePageCacheOptions
 }
 
 /** @deprecated Renamed `KVCachePluginOptions`. */

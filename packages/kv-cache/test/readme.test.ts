@@ -87,6 +87,9 @@ const typecheck = (blocks: Block[]): string[] => {
           'payload-kv-cache-hooks': [
             relative(dir, join(packageRoot, '../kv-cache-hooks/dist/index.d.ts')),
           ],
+          'payload-kv-cache-hooks/next': [
+            relative(dir, join(packageRoot, '../kv-cache-hooks/dist/exports/next.d.ts')),
+          ],
         },
       },
       include: ['*.ts'],

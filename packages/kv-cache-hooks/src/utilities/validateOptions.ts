@@ -2,7 +2,7 @@ import type { Config } from 'payload'
 import { KVCacheConfigError } from 'payload-kv-cache'
 import type { KVCachePluginOptions } from '../types.js'
 
-const OPTIONS = ['collections', 'globals', 'enabled', 'endpoints', 'dashboard']
+const OPTIONS = ['collections', 'globals', 'enabled', 'endpoints', 'dashboard', 'pageCache']
 const STRATEGIES = `'item', 'collection' or a function returning targets`
 
 const fail = (message: string): never => {
@@ -59,6 +59,33 @@ const checkDashboard = ({ dashboard, endpoints }: KVCachePluginOptions): void =>
   }
 }
 
+/** A tag prefix Next.js and OpenNext keep as given: no comma (a page's tags are joined by them). */
+const TAG_PREFIX = /^[A-Za-z0-9:._~/-]{1,64}$/
+
+const checkPageCache = ({ pageCache }: KVCachePluginOptions): void => {
+  if (pageCache === undefined || pageCache === false) return
+  if (!pageCache || typeof pageCache !== 'object' || Array.isArray(pageCache)) {
+    fail('pageCache must be false or { revalidate, tagPrefix? }')
+  }
+  const extra = Object.keys(pageCache).filter((key) => key !== 'revalidate' && key !== 'tagPrefix')
+  if (extra.length)
+    fail(`pageCache: unknown option(s) ${extra.join(', ')}; valid: revalidate, tagPrefix`)
+  if (typeof pageCache.revalidate !== 'function') {
+    fail(
+      "pageCache.revalidate must be a function (tags) => void, e.g. revalidateTags from 'payload-kv-cache-hooks/next'",
+    )
+  }
+  const { tagPrefix } = pageCache
+  if (
+    tagPrefix !== undefined &&
+    (typeof tagPrefix !== 'string' || !TAG_PREFIX.test(tagPrefix) || tagPrefix.startsWith('_N_T_'))
+  ) {
+    fail(
+      `pageCache.tagPrefix must be 1 to 64 letters, digits or :._~/- and not start with _N_T_ (Next.js's own), got ${JSON.stringify(tagPrefix) ?? String(tagPrefix)}`,
+    )
+  }
+}
+
 /** Checks the options against the config the plugin receives; throws `KVCacheConfigError`. */
 export const validateOptions = (options: KVCachePluginOptions, config: Config): void => {
   if (!options || typeof options !== 'object') fail('options must be an object')
@@ -82,6 +109,7 @@ export const validateOptions = (options: KVCachePluginOptions, config: Config): 
     'a function returning targets',
   )
   checkDashboard(options)
+  checkPageCache(options)
   const { endpoints } = options
   if (endpoints === undefined || typeof endpoints === 'boolean') return
   if (!endpoints || typeof endpoints !== 'object')

@@ -12,6 +12,7 @@ export {
 } from '../adapter/adapterMethods.js'
 export { type ConfigLike, type Entity, Schema } from '../dependencies/schema.js'
 export { internalSlugs } from '../options/entityPolicies.js'
+export { type FillRecord, recordFill } from '../read/recordFill.js'
 export { encodeKey } from '../storage/encodeKey.js'
 export {
   decodeEntry,

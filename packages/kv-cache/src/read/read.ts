@@ -10,6 +10,7 @@ import { joinFlight, lookupMemory } from './lookup.js'
 import type { PlannedRead } from './plannedRead.js'
 import { planQuery, type QueryPlan } from './queryPlan.js'
 import { readThrough } from './readThrough.js'
+import { currentFill, fillRead } from './recordFill.js'
 
 type Args = Record<string, unknown> & { req?: unknown }
 type Call = () => Promise<unknown>
@@ -78,6 +79,9 @@ export const read = async (
 ): Promise<unknown> => {
   const started = Date.now()
   const slug = slugOf(target, args)
+  // A read that fills a page cache goes to the database, its dependencies recorded (recordFill.ts).
+  const fill = currentFill()
+  if (fill) return fillRead(ctx, fill, operation, target, slug, args, call)
   const { policies } = ctx.configured
   const isGlobal = target === 'global' || target === 'globalVersions'
   const ttl = (isGlobal ? policies.globals : policies.collections).get(slug)

@@ -1,6 +1,4 @@
-import Link from 'next/link'
 import type React from 'react'
-import { payload, visitor } from './payload.js'
 import './styles.css'
 
 export const metadata = {
@@ -8,31 +6,16 @@ export const metadata = {
   description: 'A Payload app on Cloudflare D1 whose reads are cached in Workers KV.',
 }
 
-// Every view reads Payload (and so the KV cache) per request; Next.js caches nothing itself.
-export const dynamic = 'force-dynamic'
-
-type Header = { siteName?: string | null; nav?: { label: string; href: string; id?: string }[] }
-
-export default async function FrontendLayout({ children }: { children: React.ReactNode }) {
-  const header = (await (await payload()).findGlobal({ slug: 'header', ...visitor })) as Header
+/**
+ * The public site's root. Its pages come in two kinds, each with the header in a layout of its
+ * own: `(cached)` pages are kept in OpenNext's page cache and revalidated by tag when a write
+ * changes what they show; `(live)` pages are rendered per request, their reads served by the KV
+ * cache.
+ */
+export default function FrontendLayout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en">
-      <body>
-        <header className="site-header">
-          <Link className="site-name" href="/">
-            {header.siteName}
-          </Link>
-          <nav>
-            {header.nav?.map((item) => (
-              <a href={item.href} key={item.id ?? item.href}>
-                {item.label}
-              </a>
-            ))}
-            <a href="/admin">Admin</a>
-          </nav>
-        </header>
-        <main>{children}</main>
-      </body>
+      <body>{children}</body>
     </html>
   )
 }

@@ -1,4 +1,5 @@
-import { payload, visitor } from '../payload.js'
+import Link from 'next/link'
+import { payload, visitor } from '../../payload.js'
 
 export const dynamic = 'force-dynamic'
 
@@ -16,7 +17,9 @@ export default async function AuthorsPage() {
       <ul className="posts">
         {docs.map((author) => (
           <li key={author.id}>
-            <h2>{author.name as string}</h2>
+            <h2>
+              <Link href={`/authors/${author.slug}`}>{author.name as string}</Link>
+            </h2>
             {author.bio ? <p>{author.bio as string}</p> : null}
           </li>
         ))}

@@ -1,4 +1,4 @@
-import { payload, visitor } from '../payload.js'
+import { payload, visitor } from '../../payload.js'
 
 export const dynamic = 'force-dynamic'
 

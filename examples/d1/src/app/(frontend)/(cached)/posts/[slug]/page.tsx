@@ -1,22 +1,26 @@
 import { notFound } from 'next/navigation'
-import { PostMeta } from '../../PostMeta.js'
-import { payload, visitor } from '../../payload.js'
+import { PostMeta } from '../../../PostMeta.js'
+import { cachedRead, visitor } from '../../../payload.js'
 
-export const dynamic = 'force-dynamic'
+// A cached page (ISR), rendered on the first request for each slug (see the home page).
+export const revalidate = false
+export const generateStaticParams = async () => []
 
 type Comment = { id: number; name: string; body: string }
 
 /** One post by slug, with its comments through the `comments` join field. */
 export default async function PostPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params
-  const { docs } = await (await payload()).find({
-    collection: 'posts',
-    ...visitor,
-    depth: 1,
-    limit: 1,
-    where: { slug: { equals: slug } },
-    joins: { comments: { limit: 20, sort: 'createdAt' } },
-  })
+  const { docs } = await cachedRead((cms) =>
+    cms.find({
+      collection: 'posts',
+      ...visitor,
+      depth: 1,
+      limit: 1,
+      where: { slug: { equals: slug } },
+      joins: { comments: { limit: 20, sort: 'createdAt' } },
+    }),
+  )
   const post = docs[0]
   if (!post) notFound()
   const comments = ((post.comments as { docs?: unknown[] } | undefined)?.docs ?? []).filter(
