@@ -5,6 +5,7 @@ import { postgresAdapter } from '@payloadcms/db-postgres'
 import type { BaseDatabaseAdapter, DatabaseAdapterObj } from 'payload'
 import pg from 'pg'
 import { endPool, type PgPool } from './databases.js'
+import { type HyperdriveDouble, hyperdrivePg } from './hyperdriveCache.js'
 import { type LaggingD1Plan, laggingD1 } from './laggingD1.js'
 import { startMiniflare } from './miniflare.js'
 import { createSqliteD1 } from './sqliteD1.js'
@@ -116,12 +117,8 @@ async function query<T>(url: string, text: string, values: unknown[] = []): Prom
   }
 }
 
-async function createReplicatedPostgres(): Promise<LaggingDatabase> {
-  const serverURL = process.env.DATABASE_URL
-  const replicaServerURL = process.env.DATABASE_REPLICA_URL
-  if (!serverURL || !replicaServerURL) {
-    throw new Error('DATABASE_REPLICA_URL is not set; guard with hasPostgresReplica()')
-  }
+/** A fresh PostgreSQL database; adapters made through `tracked` are closed by `close`. */
+async function freshPostgres(serverURL: string) {
   const name = `payload_kv_cache_${randomUUID().replaceAll('-', '').slice(0, 16)}`
   await onServer(serverURL, `CREATE DATABASE "${name}"`)
   const at = (server: string) => {
@@ -129,8 +126,6 @@ async function createReplicatedPostgres(): Promise<LaggingDatabase> {
     url.pathname = `/${name}`
     return url.toString()
   }
-  const primaryURL = at(serverURL)
-  const replicaURL = at(replicaServerURL)
   const adapters: PostgresAdapter[] = []
   const tracked = (factory: DatabaseAdapterObj): DatabaseAdapterObj => ({
     ...factory,
@@ -140,6 +135,69 @@ async function createReplicatedPostgres(): Promise<LaggingDatabase> {
       return adapter
     },
   })
+  const close = async () => {
+    const pools = adapters
+      .splice(0)
+      .flatMap((adapter) => [
+        adapter.pool,
+        ...(adapter.drizzle?.$replicas ?? []).map((replica) => replica.$client),
+      ])
+    await Promise.all(pools.map((pool) => (pool && !pool.ending ? endPool(pool) : undefined)))
+    await onServer(serverURL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+  }
+  return { at, tracked, close }
+}
+
+/**
+ * PostgreSQL behind the Hyperdrive cache double (`hyperdriveCache.ts`), as the hyperdrive option
+ * describes it: `cached: 'all'`, one cached connection; `cached: 'replicas'`, Cloudflare's two
+ * bindings, the pool uncached and `readReplicas` on the cached configuration (here the same
+ * database under another `application_name`). Needs DATABASE_URL.
+ */
+export async function createHyperdriveDatabase(
+  cached: 'all' | 'replicas',
+  window: { maxAgeMs: number; staleMs: number },
+): Promise<LaggingDatabase & { hyperdrive: HyperdriveDouble }> {
+  const serverURL = process.env.DATABASE_URL
+  if (!serverURL) throw new Error('DATABASE_URL is not set; guard with hasPostgres()')
+  process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = 'true'
+  const { at, tracked, close } = await freshPostgres(serverURL)
+  const primaryURL = at(serverURL)
+  const cachedURL = new URL(primaryURL)
+  cachedURL.searchParams.set('application_name', 'hyperdrive-cached')
+  const hyperdrive = hyperdrivePg({
+    ...window,
+    cached: (connectionString) =>
+      cached === 'all' || connectionString.includes('application_name=hyperdrive-cached'),
+  })
+  let cleaned: Promise<void> | undefined
+  return {
+    kind: 'postgres',
+    hyperdrive,
+    primary: (push) => tracked(postgresAdapter({ pool: { connectionString: primaryURL }, push })),
+    lagging: () =>
+      tracked(
+        postgresAdapter({
+          pool: { connectionString: primaryURL },
+          pg: hyperdrive.pg,
+          ...(cached === 'replicas' ? { readReplicas: [cachedURL.toString()] } : {}),
+          push: false,
+        }),
+      ),
+    catchUp: async () => {},
+    cleanup: () => (cleaned ??= close()),
+  }
+}
+
+async function createReplicatedPostgres(): Promise<LaggingDatabase> {
+  const serverURL = process.env.DATABASE_URL
+  const replicaServerURL = process.env.DATABASE_REPLICA_URL
+  if (!serverURL || !replicaServerURL) {
+    throw new Error('DATABASE_REPLICA_URL is not set; guard with hasPostgresReplica()')
+  }
+  const { at, tracked, close } = await freshPostgres(serverURL)
+  const primaryURL = at(serverURL)
+  const replicaURL = at(replicaServerURL)
   /** Waits until the replica has replayed the primary's WAL as it is now. */
   const catchUp = async () => {
     const target = await query<string>(
@@ -171,16 +229,6 @@ async function createReplicatedPostgres(): Promise<LaggingDatabase> {
         }),
       ),
     catchUp,
-    cleanup: () =>
-      (cleaned ??= (async () => {
-        const pools = adapters
-          .splice(0)
-          .flatMap((adapter) => [
-            adapter.pool,
-            ...(adapter.drizzle?.$replicas ?? []).map((replica) => replica.$client),
-          ])
-        await Promise.all(pools.map((pool) => (pool && !pool.ending ? endPool(pool) : undefined)))
-        await onServer(serverURL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-      })()),
+    cleanup: () => (cleaned ??= close()),
   }
 }

@@ -38,7 +38,7 @@ export type LaggingClusterOptions = {
 }
 
 export const startLaggingCluster = async (
-  kind: LaggingKind,
+  kind: LaggingKind | (() => Promise<LaggingDatabase>),
   { readers = 1, options = {}, config = buildTestConfig }: LaggingClusterOptions = {},
 ): Promise<LaggingCluster> => {
   const release: Array<() => Promise<unknown>> = []
@@ -46,7 +46,7 @@ export const startLaggingCluster = async (
     for (const step of release.splice(0).reverse()) await step()
   }
   try {
-    const db = await createLaggingDatabase(kind)
+    const db = typeof kind === 'function' ? await kind() : await createLaggingDatabase(kind)
     release.push(db.cleanup)
     let kv = db.kv
     if (!kv) {
