@@ -18,6 +18,7 @@ import { memoryTier } from './sections/memoryTier.js'
 import { overhead } from './sections/overhead.js'
 import { production } from './sections/production.js'
 import { readsFromNode, readsInWorkerd } from './sections/reads.js'
+import { replicaLag } from './sections/replicaLag.js'
 import { fmt } from './timing.js'
 import { startWorkerd } from './workerd.js'
 
@@ -172,6 +173,8 @@ async function main() {
       const dir = join(here, '..', 'results')
       await mkdir(dir, { recursive: true })
       results.production = (await production(workerd, config.posts, dir, log)).points
+      log('production model behind D1 read replicas...')
+      await replicaLag(workerd, config.posts, dir, log)
     }
     if (config.sections.includes('memory')) {
       log('memory tier...')

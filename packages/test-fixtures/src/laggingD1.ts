@@ -32,8 +32,8 @@ export type LaggingD1 = {
   /** Applies every logged write to the replica now. */
   catchUp(): Promise<void>
   /**
-   * Copies the primary's schema and rows to the (empty) replica, as `pg_basebackup` does, for a
-   * primary filled behind the double's back (the bench seeds D1 from Node).
+   * Copies the primary's schema and rows to the replica (dropping what it had), as `pg_basebackup`
+   * does, for a primary filled behind the double's back (the bench seeds D1 from Node).
    */
   baseBackup(): Promise<void>
   /** Writes logged on the primary, and how many of them the replica has replayed. */
@@ -201,13 +201,22 @@ export function laggingD1(
     dump: () => Promise.reject(new Error('laggingD1: dump is not supported')),
   } as unknown as D1Database
 
+  const schemaOf = async (database: D1Database) =>
+    (
+      (await database
+        .prepare(
+          "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END",
+        )
+        .all()) as { results: Array<{ type: string; name: string; sql: string }> }
+    ).results
+
   const baseBackup = async () => {
-    const objects = (await primary
-      .prepare(
-        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END",
-      )
-      .all()) as { results: Array<{ type: string; name: string; sql: string }> }
+    const objects = { results: await schemaOf(primary) }
+    // What the replica held before goes: a base backup starts from nothing.
     const copy: D1PreparedStatement[] = [replica.prepare('PRAGMA defer_foreign_keys = on')]
+    for (const old of (await schemaOf(replica)).filter((o) => o.type === 'table')) {
+      copy.push(replica.prepare(`DROP TABLE IF EXISTS "${old.name}"`))
+    }
     for (const object of objects.results) copy.push(replica.prepare(object.sql))
     for (const object of objects.results.filter((o) => o.type === 'table')) {
       const rows = (await primary.prepare(`SELECT * FROM "${object.name}"`).all()) as {
