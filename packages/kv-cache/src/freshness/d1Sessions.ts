@@ -97,8 +97,12 @@ export class D1Sessions implements FreshSource {
     if (this.#pinned || !isD1Binding(binding) || binding === this.#facadeBinding) return
     this.#binding = binding
     this.#facadeBinding = new Proxy(binding, {
-      get: (target, property, receiver) => {
-        if (property !== 'withSession') return Reflect.get(target, property, receiver)
+      get: (target, property) => {
+        if (property !== 'withSession') {
+          // workerd's D1Database keeps its state on itself: its methods run on it, not the proxy.
+          const value = Reflect.get(target, property, target)
+          return typeof value === 'function' ? value.bind(target) : value
+        }
         return (constraint?: string) => {
           this.#constraint = constraint ?? 'first-unconstrained'
           this.#current = undefined
