@@ -32,8 +32,9 @@ export type LaggingD1 = {
   /** Applies every logged write to the replica now. */
   catchUp(): Promise<void>
   /**
-   * Copies the primary's schema and rows to the replica (dropping what it had), as `pg_basebackup`
-   * does, for a primary filled behind the double's back (the bench seeds D1 from Node).
+   * Copies the primary's schema and rows to the replica (replacing the rows it had), as
+   * `pg_basebackup` does, for a primary filled behind the double's back (the bench seeds D1 from
+   * Node). The replica's tables, if any, must have the primary's schema.
    */
   baseBackup(): Promise<void>
   /** Writes logged on the primary, and how many of them the replica has replayed. */
@@ -212,12 +213,15 @@ export function laggingD1(
 
   const baseBackup = async () => {
     const objects = { results: await schemaOf(primary) }
-    // What the replica held before goes: a base backup starts from nothing.
+    const present = new Set((await schemaOf(replica)).map((o) => o.name))
+    // One transaction: foreign keys are checked at its end, once every row is there. Tables the
+    // replica has keep their schema and lose their rows (a D1 batch cannot turn foreign keys off,
+    // and dropping a parent before its children fails); the others are created.
     const copy: D1PreparedStatement[] = [replica.prepare('PRAGMA defer_foreign_keys = on')]
-    for (const old of (await schemaOf(replica)).filter((o) => o.type === 'table')) {
-      copy.push(replica.prepare(`DROP TABLE IF EXISTS "${old.name}"`))
+    for (const object of objects.results) {
+      if (!present.has(object.name)) copy.push(replica.prepare(object.sql))
+      else if (object.type === 'table') copy.push(replica.prepare(`DELETE FROM "${object.name}"`))
     }
-    for (const object of objects.results) copy.push(replica.prepare(object.sql))
     for (const object of objects.results.filter((o) => o.type === 'table')) {
       const rows = (await primary.prepare(`SELECT * FROM "${object.name}"`).all()) as {
         results: Array<Record<string, unknown>>
