@@ -22,6 +22,12 @@ import type { D1Database, D1DatabaseSession, D1PreparedStatement } from '@cloudf
 export type LaggingD1Plan = {
   /** Milliseconds after a write before the replica has it; `Infinity`: only on `catchUp()`. */
   lagMs: number
+  /**
+   * The database the replication itself writes to (the log's replay and `baseBackup`), when the
+   * replica given for reads is wrapped (the bench's latency model counts and delays every query
+   * the adapter makes; replication is not one of them). Default: the replica.
+   */
+  replication?: D1Database
 }
 
 export type LaggingD1 = {
@@ -66,9 +72,42 @@ type Deferred = D1PreparedStatement & { [STATEMENT]: Statement }
 
 const statementOf = (value: D1PreparedStatement): Statement => (value as Deferred)[STATEMENT]
 
+/** `tables` ordered so that a table comes before every table its foreign keys point to. */
+const childrenFirst = async (database: D1Database, tables: string[]): Promise<string[]> => {
+  const names = new Set(
+    (
+      (await database
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'",
+        )
+        .all()) as { results: Array<{ name: string }> }
+    ).results
+      .map((row) => row.name)
+      .filter((name) => tables.includes(name)),
+  )
+  const parents = new Map<string, Set<string>>()
+  for (const name of names) {
+    const keys = (await database.prepare(`PRAGMA foreign_key_list("${name}")`).all()) as {
+      results: Array<{ table: string }>
+    }
+    parents.set(name, new Set(keys.results.map((k) => k.table).filter((t) => t !== name)))
+  }
+  const order: string[] = []
+  const left = new Set(names)
+  while (left.size) {
+    // A table no remaining table points to; with a cycle, any.
+    const next =
+      [...left].find((name) => ![...left].some((other) => parents.get(other)?.has(name))) ??
+      ([...left][0] as string)
+    order.push(next)
+    left.delete(next)
+  }
+  return order
+}
+
 export function laggingD1(
   primary: D1Database,
-  replica: D1Database,
+  replicaForReads: D1Database,
   plan: LaggingD1Plan = { lagMs: 0 },
 ): LaggingD1 {
   const log: Entry[] = []
@@ -102,8 +141,9 @@ export function laggingD1(
       while (position.applied < log.length) {
         const entry = log[position.applied] as Entry
         if (!force && entry.at + plan.lagMs > now) break
-        if ('exec' in entry) await replica.exec(entry.exec)
-        else await replica.batch(entry.statements.map((s) => on(replica, s)))
+        const target = plan.replication ?? replicaForReads
+        if ('exec' in entry) await target.exec(entry.exec)
+        else await target.batch(entry.statements.map((s) => on(target, s)))
         position.applied++
       }
     })
@@ -149,7 +189,7 @@ export function laggingD1(
       await apply(false)
       if (position.applied >= required) {
         counts.replicaReads++
-        const result = await run(replica)
+        const result = await run(replicaForReads)
         if (session) session.bookmark = Math.max(required, position.applied)
         return result
       }
@@ -212,15 +252,19 @@ export function laggingD1(
     ).results
 
   const baseBackup = async () => {
+    const replica = plan.replication ?? replicaForReads
     const objects = { results: await schemaOf(primary) }
     const present = new Set((await schemaOf(replica)).map((o) => o.name))
     // One transaction: foreign keys are checked at its end, once every row is there. Tables the
-    // replica has keep their schema and lose their rows (a D1 batch cannot turn foreign keys off,
-    // and dropping a parent before its children fails); the others are created.
+    // replica has keep their schema and lose their rows, children first (D1 cannot turn foreign
+    // keys off, and a parent's row deleted first would null or delete its children's references);
+    // the others are created.
     const copy: D1PreparedStatement[] = [replica.prepare('PRAGMA defer_foreign_keys = on')]
+    for (const name of await childrenFirst(replica, [...present])) {
+      copy.push(replica.prepare(`DELETE FROM "${name}"`))
+    }
     for (const object of objects.results) {
       if (!present.has(object.name)) copy.push(replica.prepare(object.sql))
-      else if (object.type === 'table') copy.push(replica.prepare(`DELETE FROM "${object.name}"`))
     }
     for (const object of objects.results.filter((o) => o.type === 'table')) {
       const rows = (await primary.prepare(`SELECT * FROM "${object.name}"`).all()) as {

@@ -394,6 +394,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
           primaryD1,
           delayedD1(env.D1_REPLICA, { ...latency, d1Ms: body.replicaMs ?? 5 }, counts),
           body.replicaLagMs,
+          env.D1_REPLICA,
         )
   const d1 = replicated ? replicated.binding : primaryD1
   let cache: CacheFigures | undefined

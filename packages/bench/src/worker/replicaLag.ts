@@ -31,13 +31,22 @@ export type CacheFigures = {
   lag: CacheStats['lag']
 }
 
-/** The binding an isolate's D1 adapter gets, behind a replica `lagMs` behind its primary. */
+/**
+ * The binding an isolate's D1 adapter gets, behind a replica `lagMs` behind its primary; `replica`
+ * is what reads reach (with the latency model), `replication` the same database unwrapped.
+ */
 export async function replicatedD1(
   primary: D1Database,
   replica: D1Database,
   lagMs: number,
+  replication: D1Database,
 ): Promise<LaggingD1> {
-  const double = laggingD1(primary as never, replica as never, { lagMs })
+  // The replication replays writes on the unwrapped replica: not a query of the app's, so neither
+  // delayed nor counted with the page's queries.
+  const double = laggingD1(primary as never, replica as never, {
+    lagMs,
+    replication: replication as never,
+  })
   // The primary was seeded from Node: the replica starts as a copy of it.
   await double.baseBackup()
   return double
