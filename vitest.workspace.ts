@@ -38,6 +38,8 @@ export default [
           // The core uses AsyncLocalStorage from 'node:async_hooks'.
           compatibilityFlags: ['nodejs_compat'],
           kvNamespaces: ['CACHE'],
+          // A D1 primary and a database standing for its read replica (the lagging D1 double).
+          d1Databases: ['D1', 'D1_REPLICA'],
         },
       }),
     ],

@@ -3,7 +3,9 @@
 // The mutation check of the query grammar fuzzer (packages/kv-cache/test/suites/fuzz/): for each
 // family of stale reads the dependency resolution prevents, it takes the fix out of the source,
 // runs the fuzzer, and reports whether the fuzzer went red (it must), then restores the source.
-// Run it from a clean working tree; it restores every file it touched, also on Ctrl-C.
+// The families marked `lagging` do the same for what keeps fills fresh behind a lagging replica
+// (src/freshness/), with the lagging-replica fuzzer (test/laggingFuzz.test.ts) or the Hyperdrive
+// test. Run it from a clean working tree; it restores every file it touched, also on Ctrl-C.
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -139,6 +141,84 @@ families.push(
   },
 )
 
+// Issue 19: no fill from a source older than the tokens it is stored under (src/freshness/). The
+// lagging fuzzer reads through replicas held back (D1 double) or applying commits late (PostgreSQL).
+const laggingD1 = { file: 'laggingFuzz.test.ts', filter: 'node:sqlite' }
+const laggingPostgres = { file: 'laggingFuzz.test.ts', filter: 'PostgreSQL with a real replica' }
+families.push(
+  {
+    name: 'lagging replicas: a fill stores what it read, wherever it read it',
+    lagging: laggingD1,
+    edits: [
+      {
+        file: 'freshness/readFresh.ts',
+        from: '  if (!source) return { result: await read.call(), storable: true }',
+        to: '  if (source || !source) return { result: await read.call(), storable: true }',
+      },
+    ],
+  },
+  {
+    name: "D1: a miss does not move its session to the writers' bookmark",
+    lagging: laggingD1,
+    edits: [
+      {
+        file: 'freshness/d1Sessions.ts',
+        from: 'this.#start(furthest(requirement.position, this.#seen))',
+        to: 'void furthest',
+      },
+    ],
+  },
+  {
+    // Fail closed: a token without a bookmark sends the miss to the primary. Costs, never stale.
+    name: 'D1: writes record no bookmark, alone (expected: not caught)',
+    expectMissed: true,
+    lagging: laggingD1,
+    edits: [
+      {
+        file: 'freshness/d1Sessions.ts',
+        from: 'if (!external || !this.#binding) return d1Position(this.#seen)',
+        to: 'if (!external || !this.#binding) return undefined',
+      },
+    ],
+  },
+  {
+    name: 'PostgreSQL: replicas taken as caught up without asking them',
+    postgres: 'replica',
+    lagging: laggingPostgres,
+    edits: [
+      {
+        file: 'freshness/postgresReplicas.ts',
+        from: '    if (known()) return true\n',
+        to: '    return true\n',
+      },
+    ],
+  },
+  {
+    name: 'PostgreSQL: a miss the replicas cannot serve yet reads them anyway',
+    postgres: 'replica',
+    lagging: laggingPostgres,
+    edits: [
+      {
+        file: 'freshness/postgresReplicas.ts',
+        from: 'const { pending, routed } = this.#onPrimary(call)',
+        to: 'const { pending, routed } = { pending: call(), routed: true }',
+      },
+    ],
+  },
+  {
+    name: "Hyperdrive: a fill inside the cache's window is stored",
+    postgres: 'server',
+    lagging: { file: 'hyperdrive.test.ts', filter: 'Hyperdrive' },
+    edits: [
+      {
+        file: 'freshness/hyperdrive.ts',
+        from: '  newest > 0 && now - newest < cache.windowMs + CLOCK_SKEW_MS',
+        to: '  false && newest > 0 && now - newest < cache.windowMs + CLOCK_SKEW_MS',
+      },
+    ],
+  },
+)
+
 const seeds = (process.env.MUTATION_SEEDS ?? '1,2,3').split(',').map(Number)
 const steps = process.env.MUTATION_STEPS ?? '300'
 const only = process.argv.slice(2)
@@ -161,30 +241,43 @@ const apply = ({ file, from, to }) => {
   writeFileSync(path, text.replace(from, to))
 }
 
-const fuzz = (seed, postgres) => {
-  const filter = postgres === 'uuid' ? 'postgres \\(uuid' : 'on sqlite'
+const fuzz = (seed, family) => {
+  const { postgres, lagging } = family
+  const file = lagging?.file ?? 'fuzz.test.ts'
+  const filter = lagging?.filter ?? (postgres === 'uuid' ? 'postgres \\(uuid' : 'on sqlite')
+  const env = { ...process.env, FUZZ_SEED: String(seed) }
+  if (lagging) env.FUZZ_STEPS = process.env.MUTATION_LAGGING_STEPS ?? '20'
+  else env.FUZZ_STEPS = steps
   const result = spawnSync(
     join(root, 'node_modules/.bin/vitest'),
-    ['run', '--project', 'node', 'packages/kv-cache/test/fuzz.test.ts', '-t', filter],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, FUZZ_SEED: String(seed), FUZZ_STEPS: steps },
-    },
+    ['run', '--project', 'node', `packages/kv-cache/test/${file}`, '-t', filter],
+    { cwd: root, encoding: 'utf8', env },
   )
   const out = `${result.stdout}${result.stderr}`.replace(
     new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
     '',
   )
   const failure = /AssertionError: (seed \d+, step \d+[^\n]*)\n\s*query: ([^\n]*)/.exec(out)
-  const passed = /Tests +1 passed/.test(out)
-  return { passed, failure: failure ? `${failure[1]} | ${failure[2].slice(0, 160)}` : undefined }
+  const other = /AssertionError: ([^\n]*)/.exec(out)
+  const passed = /Tests +\d+ passed/.test(out) && !/Tests +.*failed/.test(out)
+  return {
+    passed,
+    failure: failure
+      ? `${failure[1]} | ${failure[2].slice(0, 160)}`
+      : other
+        ? `${file}: ${other[1].slice(0, 200)}`
+        : undefined,
+  }
 }
 
 let missed = 0
 try {
   for (const family of families) {
     if (only.length && !only.some((word) => family.name.includes(word))) continue
+    if (family.postgres === 'replica' && !process.env.DATABASE_REPLICA_URL) {
+      console.log(`- ${family.name}: skipped (needs the PostgreSQL replica of with-postgres.mjs)`)
+      continue
+    }
     if (family.postgres && !process.env.DATABASE_URL) {
       console.log(
         `- ${family.name}: skipped (needs PostgreSQL: run under scripts/with-postgres.mjs)`,
@@ -194,7 +287,7 @@ try {
     for (const edit of [...family.edits, ...(family.failOpen ? [failOpen] : [])]) apply(edit)
     let caught
     for (const seed of seeds) {
-      const run = fuzz(seed, family.postgres)
+      const run = fuzz(seed, family)
       if (!run.passed) {
         caught = run.failure ?? `seed ${seed}: red, see vitest's output`
         break

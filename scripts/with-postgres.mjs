@@ -3,7 +3,11 @@
 // Runs <command> with DATABASE_URL pointing at a private, throwaway PostgreSQL server:
 // installed from Debian's packages when missing, run as the `postgres` user on 127.0.0.1 with its
 // data in a temp folder, and always stopped and deleted afterwards (also on failure and signals).
-// When DATABASE_URL is already set, the command just runs against that database.
+// Beside it runs a streaming replica of it (`pg_basebackup -R`) that applies each commit
+// PG_REPLICA_DELAY_MS late (`recovery_min_apply_delay`, default 1500): DATABASE_REPLICA_URL names
+// the same database on it, DATABASE_REPLICA_DELAY_MS the delay. WITH_POSTGRES_REPLICA=off skips it.
+// When DATABASE_URL is already set, the command just runs against that database (and
+// DATABASE_REPLICA_URL, if set).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
@@ -12,6 +16,7 @@ import path from 'node:path'
 
 const TEMP_PREFIX = 'payload-kv-cache-pg-'
 const DATABASE = 'payload_kv_cache'
+const REPLICA_DELAY_MS = Number(process.env.PG_REPLICA_DELAY_MS ?? 1500)
 const log = (message) => console.error(`with-postgres: ${message}`)
 
 const command = process.argv.slice(2)
@@ -22,6 +27,8 @@ if (command.length === 0) {
 
 /** The running server, once there is one; `cleanup` stops it and deletes its folder. */
 let server
+/** Its delayed streaming replica, once there is one (in a folder inside the server's). */
+let replica
 /** The command's process while it runs; signals are forwarded to it. */
 let child
 
@@ -50,7 +57,16 @@ const url = `postgres://postgres@127.0.0.1:${server.port}/${DATABASE}`
 console.log(
   `with-postgres: PostgreSQL ${server.version} on 127.0.0.1:${server.port}, DATABASE_URL=${url} (data in ${server.dir}, removed on exit)`,
 )
-const code = await run(command, { ...process.env, DATABASE_URL: url })
+const env = { ...process.env, DATABASE_URL: url }
+if (process.env.WITH_POSTGRES_REPLICA !== 'off') {
+  replica = await startReplica(bin, server)
+  env.DATABASE_REPLICA_URL = `postgres://postgres@127.0.0.1:${replica.port}/${DATABASE}`
+  env.DATABASE_REPLICA_DELAY_MS = String(REPLICA_DELAY_MS)
+  console.log(
+    `with-postgres: its streaming replica on 127.0.0.1:${replica.port}, ${REPLICA_DELAY_MS} ms behind (recovery_min_apply_delay), DATABASE_REPLICA_URL=${env.DATABASE_REPLICA_URL}`,
+  )
+}
+const code = await run(command, env)
 cleanup()
 process.exit(code)
 
@@ -166,11 +182,57 @@ async function startServer(bin) {
   return started
 }
 
-/** Stops the server (fast shutdown) and deletes its folder. Synchronous, and safe to call twice. */
+/**
+ * A streaming replica of `primary` (`pg_basebackup -R`: a base backup that starts as a standby
+ * following the primary), on its own port, applying every commit `REPLICA_DELAY_MS` late.
+ */
+async function startReplica(bin, primary) {
+  const data = path.join(primary.dir, 'replica')
+  replica = { data, port: 0 }
+  asServerUser(bin, 'pg_basebackup', [
+    '--host=127.0.0.1',
+    `--port=${primary.port}`,
+    '--username=postgres',
+    `--pgdata=${data}`,
+    '--write-recovery-conf',
+    '--wal-method=stream',
+    '--checkpoint=fast',
+    '--no-sync',
+  ])
+  for (let attempt = 1; ; attempt++) {
+    replica.port = await freePort()
+    fs.appendFileSync(
+      path.join(data, 'postgresql.conf'),
+      [
+        `port = ${replica.port}`,
+        'hot_standby = on',
+        `recovery_min_apply_delay = '${REPLICA_DELAY_MS}ms'`,
+        // Tests read the standby while it replays: never cancel their queries for it.
+        'max_standby_streaming_delay = -1',
+        '',
+      ].join('\n'),
+    )
+    const logFile = path.join(primary.dir, 'replica.log')
+    const args = [`--pgdata=${data}`, `--log=${logFile}`, '--wait', '--timeout=60', 'start']
+    if (asServerUser(bin, 'pg_ctl', args, { allowFailure: true }) !== undefined) break
+    if (attempt === 3) {
+      log(`the PostgreSQL replica did not start; its log:\n${readIfExists(logFile)}`)
+      process.exit(1)
+    }
+  }
+  return replica
+}
+
+/** Stops the servers (fast shutdown) and deletes their folder. Synchronous, and safe to call twice. */
 function cleanup() {
   const current = server
   if (!current) return
   server = undefined
+  const standby = replica
+  replica = undefined
+  if (standby && fs.existsSync(path.join(standby.data, 'postmaster.pid'))) {
+    stopServer(current.bin, standby.data)
+  }
   // Checked on disk rather than remembered: a signal can arrive while pg_ctl is still starting it.
   const data = path.join(current.dir, 'data')
   if (fs.existsSync(path.join(data, 'postmaster.pid'))) stopServer(current.bin, data)
@@ -193,8 +255,9 @@ function removeAbandonedServers() {
     const dir = path.join(os.tmpdir(), name)
     const owner = Number(readIfExists(path.join(dir, 'owner.pid')))
     if (owner ? isAlive(owner) : Date.now() - fs.statSync(dir).mtimeMs < 60_000) continue
-    const data = path.join(dir, 'data')
-    if (bin && fs.existsSync(path.join(data, 'postmaster.pid'))) stopServer(bin, data)
+    for (const data of [path.join(dir, 'replica'), path.join(dir, 'data')]) {
+      if (bin && fs.existsSync(path.join(data, 'postmaster.pid'))) stopServer(bin, data)
+    }
     fs.rmSync(dir, { force: true, recursive: true })
     log(`removed a server folder left by an earlier run: ${dir}`)
   }

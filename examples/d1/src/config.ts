@@ -40,7 +40,13 @@ export const createConfig = ({
   logger,
   pageCache,
 }: ExampleConfigOptions): Promise<SanitizedConfig> => {
-  const database = sqliteD1Adapter({ binding: env.D1, ...(push === false ? { push: false } : {}) })
+  // D1 read replication (turn it on for the database in the dashboard or with wrangler): one
+  // session per isolate, moved to a writer's bookmark by the cache when a miss needs it.
+  const database = sqliteD1Adapter({
+    binding: env.D1,
+    readReplicas: 'first-primary',
+    ...(push === false ? { push: false } : {}),
+  })
   const app = appConfig()
   return buildConfig({
     ...app,

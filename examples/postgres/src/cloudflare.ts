@@ -9,7 +9,10 @@ import {
 
 /** The bindings declared in `wrangler.jsonc`. */
 export type CloudflareEnv = {
+  /** Hyperdrive with query caching on (its default). */
   HYPERDRIVE: Hyperdrive
+  /** The same database through a Hyperdrive configuration with caching disabled. */
+  HYPERDRIVE_UNCACHED?: Hyperdrive
   CACHE: KVNamespace
   PAYLOAD_SECRET?: string
 }
@@ -32,16 +35,36 @@ export const getCloudflareContext = (
   return getContext<CloudflareEnv>({ configPath, ...options })
 }
 
+/** Where PostgreSQL is, as `postgresAdapter` and the cache's `hyperdrive` option take it. */
+export type Database = {
+  connectionString: string
+  readReplicas?: string[]
+  /** Hyperdrive's query cache in front of the connections (the cache's `hyperdrive` option). */
+  hyperdrive: false | { cached: 'replicas' | 'all' }
+}
+
 /**
- * PostgreSQL's connection string: Hyperdrive's on Workers, `DATABASE_URL` on Node (the platform
- * proxy does not hand Hyperdrive bindings to Node).
+ * PostgreSQL, as the cache's README recommends:
+ * - on Workers, Cloudflare's two Hyperdrive bindings: the uncached one as the pool (writes, and
+ *   the cache's misses right after a write), the cached one as a read replica (everything else);
+ * - with one Hyperdrive binding, it alone (the cache then assumes its query cache is on, and says
+ *   so once at start-up);
+ * - on Node, `DATABASE_URL`.
  */
-export const connectionStringOf = (cloudflare: CloudflareContext): string => {
-  const connectionString = cloudflare.env.HYPERDRIVE?.connectionString ?? process.env.DATABASE_URL
+export const databaseOf = (cloudflare: CloudflareContext): Database => {
+  const { HYPERDRIVE, HYPERDRIVE_UNCACHED } = cloudflare.env
+  if (HYPERDRIVE && HYPERDRIVE_UNCACHED) {
+    return {
+      connectionString: HYPERDRIVE_UNCACHED.connectionString,
+      readReplicas: [HYPERDRIVE.connectionString],
+      hyperdrive: { cached: 'replicas' },
+    }
+  }
+  const connectionString = HYPERDRIVE?.connectionString ?? process.env.DATABASE_URL
   if (!connectionString) {
     throw new Error(
       'No PostgreSQL: set DATABASE_URL, or run `pnpm start`, which starts a throwaway PostgreSQL first',
     )
   }
-  return connectionString
+  return { connectionString, hyperdrive: HYPERDRIVE ? { cached: 'all' } : false }
 }

@@ -7,6 +7,10 @@ import type { CloudflareContext } from './cloudflare.js'
 
 export type ExampleConfigOptions = Pick<CloudflareContext, 'env' | 'waitUntil'> & {
   connectionString: string
+  /** Read replicas (see `databaseOf`): on Workers, the Hyperdrive binding with caching on. */
+  readReplicas?: string[]
+  /** The cache's `hyperdrive` option (see `databaseOf`). Default `false`. */
+  hyperdrive?: KVCacheOptions['hyperdrive']
   /** Options of the KV cache, or `false` for a Payload without it. */
   cache?: false | KVCacheOptions
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
@@ -17,10 +21,15 @@ export const createConfig = ({
   env,
   waitUntil,
   connectionString,
+  readReplicas,
+  hyperdrive = false,
   cache = {},
   logLevel = 'info',
 }: ExampleConfigOptions): Promise<SanitizedConfig> => {
-  const database = postgresAdapter({ pool: { connectionString } })
+  const database = postgresAdapter({
+    pool: { connectionString },
+    ...(readReplicas?.length ? { readReplicas } : {}),
+  })
   return buildConfig({
     ...appConfig(),
     secret: env.PAYLOAD_SECRET || process.env.PAYLOAD_SECRET || 'local-development-only',
@@ -32,6 +41,7 @@ export const createConfig = ({
             ttl: 300,
             namespace: 'example-postgres',
             waitUntil,
+            hyperdrive,
             ...cache,
           }),
     // Invalidation policy and the admin endpoints, as a real app would add them:
@@ -61,10 +71,15 @@ type PoolInternals = { _clients: { release: () => void }[]; _idle: { client: unk
  */
 export const destroyPayload = async (payload: Payload): Promise<void> => {
   await payload.destroy()
-  const pool = (payload.db as unknown as PostgresAdapter).pool
-  if (!pool) return
-  const internals = pool as unknown as PoolInternals
-  const idle = new Set(internals._idle.map((item) => item.client))
-  for (const client of internals._clients) if (!idle.has(client)) client.release()
-  await pool.end()
+  const db = payload.db as unknown as PostgresAdapter & {
+    drizzle?: { $replicas?: Array<{ $client?: PostgresAdapter['pool'] }> }
+  }
+  // The read replicas' pools too: the adapter checks a client out of each, as of the primary's.
+  for (const pool of [db.pool, ...(db.drizzle?.$replicas ?? []).map((r) => r.$client)]) {
+    if (!pool) continue
+    const internals = pool as unknown as PoolInternals
+    const idle = new Set(internals._idle.map((item) => item.client))
+    for (const client of internals._clients) if (!idle.has(client)) client.release()
+    await pool.end()
+  }
 }

@@ -9,7 +9,7 @@ import {
   seed,
   showAndServe,
 } from 'payload-kv-cache-example-shared'
-import { connectionStringOf, getCloudflareContext } from './cloudflare.js'
+import { databaseOf, getCloudflareContext } from './cloudflare.js'
 import { createConfig, destroyPayload } from './config.js'
 
 // Out of the terminal's process group, so Ctrl-C cannot stop the local workerd before the
@@ -26,7 +26,7 @@ console.log(`Local KV binding ready (wrangler platform proxy, data in .wrangler/
 
 try {
   t = performance.now()
-  const config = createConfig({ ...cloudflare, connectionString: connectionStringOf(cloudflare) })
+  const config = createConfig({ ...cloudflare, ...databaseOf(cloudflare) })
   const payload = await getPayload({ config })
   console.log(`Payload ${payload.db.name} adapter with payload-kv-cache initialized in ${ms(t)}`)
 

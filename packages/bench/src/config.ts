@@ -64,7 +64,10 @@ export function readConfig() {
     zipfReads: int('BENCH_ZIPF_READS', 20_000),
     /** Zipf exponent: the k-th most popular query is read with weight 1/k^s. */
     zipfS: num('BENCH_ZIPF_S', 1),
-    /** Sections to run, comma-separated: reads, workerd, overhead, invalidation, memory, production. */
+    /**
+     * Sections to run, comma-separated: reads, workerd, overhead, invalidation, memory, production
+     * (with its replica variants), replicas (those alone).
+     */
     sections: (process.env.BENCH_SECTIONS ?? 'reads,workerd,overhead,invalidation,memory')
       .split(',')
       .map((s) => s.trim())

@@ -18,6 +18,7 @@ import { memoryTier } from './sections/memoryTier.js'
 import { overhead } from './sections/overhead.js'
 import { production } from './sections/production.js'
 import { readsFromNode, readsInWorkerd } from './sections/reads.js'
+import { replicaLag } from './sections/replicaLag.js'
 import { fmt } from './timing.js'
 import { startWorkerd } from './workerd.js'
 
@@ -173,6 +174,13 @@ async function main() {
       await mkdir(dir, { recursive: true })
       results.production = (await production(workerd, config.posts, dir, log)).points
     }
+    // Part of `production`; `replicas` runs it alone (sections/replicaLag.ts).
+    if (config.sections.includes('production') || config.sections.includes('replicas')) {
+      log('production model behind D1 read replicas...')
+      const dir = join(here, '..', 'results')
+      await mkdir(dir, { recursive: true })
+      await replicaLag(workerd, config.posts, dir, log)
+    }
     if (config.sections.includes('memory')) {
       log('memory tier...')
       results.memory = await memoryTier(config, sqlite, log)
@@ -189,8 +197,8 @@ async function main() {
   process.stdout.write(`\n${report}\nfinished in ${results.durationSeconds} s\n`)
   const dir = join(here, '..', 'results')
   await mkdir(dir, { recursive: true })
-  // A run of the production model alone leaves the other sections' results as they were.
-  if (config.sections.some((section) => section !== 'production')) {
+  // A run of the production model (or its replicas) alone leaves the other sections' results as they were.
+  if (config.sections.some((section) => section !== 'production' && section !== 'replicas')) {
     await writeFile(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`)
     await writeFile(join(dir, 'latest.md'), report)
     log(`wrote ${join(dir, 'latest.json')} and latest.md`)

@@ -61,7 +61,8 @@ export async function startWorkerd(): Promise<BenchWorkerd> {
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: ['nodejs_compat'],
     kvNamespaces: ['CACHE'],
-    d1Databases: ['D1'],
+    // D1_REPLICA: the read replica of the production model's replica variants (worker/replicaLag.ts).
+    d1Databases: ['D1', 'D1_REPLICA'],
     bindings: { PAYLOAD_DISABLE_DEPENDENCY_CHECKER: 'true' },
   })
   try {

@@ -174,6 +174,7 @@ const stats = (): KVCacheStatsResponse => {
     memory: { entries: 42, bytes: 180_000 },
     cost: { reads: 262, writes: 130, deletes: 4, lists: 1, usd: 0.000806 },
     staleWhileRevalidate: { served: 0, refreshed: 0, failed: 0 },
+    lag: { bookmark: 0, primary: 0, replica: 0, notStored: 0 },
     kvWrites: { skipped: { admission: 0, budget: 0 } },
     since: '2026-12-01T12:00:00.000Z',
     globals: ['header'],

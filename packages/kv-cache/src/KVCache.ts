@@ -54,7 +54,7 @@ export class KVCache {
 
   /** `invalidate(payload, targets, req)`: ids canonical, as a write's; after commit in a transaction. */
   invalidate(targets: readonly InvalidationTarget[], transaction: TransactionID | undefined) {
-    return invalidateAfterCommit(this.#ctx, tokensOf(this.#ctx, targets), transaction)
+    return invalidateAfterCommit(this.#ctx, tokensOf(this.#ctx, targets), transaction, true)
   }
 
   /** The sanitized config the cache works from (for validating targets). */

@@ -6,6 +6,8 @@ import { Dependencies } from './dependencies/dependencies.js'
 import { schemaFingerprint } from './dependencies/schemaFingerprint.js'
 import { createEmitter, type Emitter, type Log } from './events/emitter.js'
 import { StatsRecorder } from './events/stats.js'
+import { detectTopology } from './freshness/detectTopology.js'
+import type { FreshSource } from './freshness/freshSource.js'
 import { InvalidationTokens } from './invalidationTokens.js'
 import { KVStore } from './kv/kvStore.js'
 import { MemoryTier } from './memoryTier.js'
@@ -53,6 +55,11 @@ export type CacheContext = {
   readonly memory: MemoryTier
   /** The invalidation state: snapshots for reads, bumps for writes. */
   readonly tokens: InvalidationTokens
+  /**
+   * The database behind a layer that can answer older than its primary (D1 or PostgreSQL read
+   * replicas, Hyperdrive's cache), which keeps fills fresh (`freshness/`); unset when none.
+   */
+  readonly fresh: FreshSource | undefined
   readonly admission: Admission
   readonly stats: StatsRecorder
   /** findByID's claims on documents (see `request/requestClaims.ts`). */
@@ -137,6 +144,12 @@ export const createContext = (
   })
   emitter = createEmitter({ stats, admission, debug: options.debug, onEvent: options.onEvent, log })
   const { emit, subscribe } = emitter
+  // What stands in front of the database's primary: handled, or said once, loudly.
+  const topology = detectTopology(adapter, options)
+  for (const { layer, handling, message } of topology.notes) {
+    log(handling === 'handled' ? 'info' : 'warn', message)
+    emit({ type: 'topology', layer, handling, message })
+  }
   const store = new KVStore({
     binding,
     timeoutMs: options.timeoutMs,
@@ -160,6 +173,7 @@ export const createContext = (
       tokenTtl: maxTtl + options.staleWhileRevalidate + 86_400,
       background: background.run,
     }),
+    fresh: topology.source,
     admission,
     stats,
     claims: new RequestClaims(),

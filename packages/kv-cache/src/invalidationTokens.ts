@@ -1,5 +1,6 @@
 import { type KVStore, MIN_CACHE_TTL } from './kv/kvStore.js'
 import { tokenKey } from './storage/storageKeys.js'
+import { newTokenValue, snapshotPart, tokenTime, UNWRITTEN } from './storage/tokenValues.js'
 
 /**
  * Invalidation state. Each token (see `storage/tokenNames.ts`) has a current value in KV, a unique random
@@ -24,19 +25,6 @@ const PIN_MS = 90_000
 /** KV accepts about one write a second to one key. */
 const KEY_WRITE_SPACING_MS = 1_000
 const MAX_RETRY_MS = 60_000
-
-const randomPart = (): string => {
-  const bytes = new Uint8Array(8)
-  crypto.getRandomValues(bytes)
-  let out = ''
-  for (const byte of bytes) out += byte.toString(36).padStart(2, '0')
-  return out
-}
-
-export const newToken = (now = Date.now()): string => `${now.toString(36)}-${randomPart()}`
-
-const tokenTime = (token: string | null): number =>
-  token ? Number.parseInt(token.slice(0, token.indexOf('-')), 36) || 0 : 0
 
 export type InvalidationTokensOptions = {
   store: KVStore
@@ -108,7 +96,7 @@ export class InvalidationTokens {
     if (pin && now < pin.until && kv !== pin.token && tokenTime(kv) <= tokenTime(pin.token)) {
       return pin.token
     }
-    return kv ?? '0'
+    return kv ?? UNWRITTEN
   }
 
   /**
@@ -146,7 +134,7 @@ export class InvalidationTokens {
     for (const name of names) {
       const state = this.#states.get(name)
       if (!state) return undefined
-      out += `${name}=${this.#effective(state, now)};`
+      out += snapshotPart(name, this.#effective(state, now))
     }
     return out
   }
@@ -161,7 +149,7 @@ export class InvalidationTokens {
     for (const name of names) {
       const state = this.#states.get(name)
       if (!state || now - state.fetchedAt > this.#options.maxStaleMs) return undefined
-      out += `${name}=${this.#effective(state, now)};`
+      out += snapshotPart(name, this.#effective(state, now))
     }
     return out
   }
@@ -213,21 +201,22 @@ export class InvalidationTokens {
       if (!state || now - state.fetchedAt > this.#options.maxStaleMs * 2) {
         return { snapshot: undefined }
       }
-      out += `${name}=${this.#effective(state, now)};`
+      out += snapshotPart(name, this.#effective(state, now))
     }
     return alongValue === undefined ? { snapshot: out } : { snapshot: out, along: alongValue }
   }
 
   /**
    * Makes every entry keyed by these tokens stale: at once in this isolate, and in KV with one put
-   * per token (spaced one second apart per key, retried with backoff until it lands).
+   * per token (spaced one second apart per key, retried with backoff until it lands). `position`
+   * (see `storage/tokenValues.ts`) travels in the new values: how far the database had got.
    */
-  async bump(names: string[]): Promise<void> {
+  async bump(names: string[], position?: string): Promise<void> {
     const now = Date.now()
     const immediate: Promise<void>[] = []
     const queued: Promise<void>[] = []
     for (const name of names) {
-      const pin = { token: newToken(now), until: Number.POSITIVE_INFINITY }
+      const pin = { token: newTokenValue(now, position), until: Number.POSITIVE_INFINITY }
       const state = this.#states.get(name)
       if (state) state.pin = pin
       else this.#states.set(name, { kv: null, fetchedAt: Number.NEGATIVE_INFINITY, pin })

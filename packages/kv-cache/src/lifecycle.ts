@@ -19,7 +19,7 @@ export const settled = async (ctx: CacheContext): Promise<void> => {
 /** Makes every cached entry stale, in every isolate: one KV write. */
 export const flush = async (ctx: CacheContext): Promise<void> => {
   ctx.memory.clear()
-  await bump(ctx, [ALL])
+  await bump(ctx, [ALL], true)
 }
 
 /** Migrations rewrite tables behind the adapter's methods: flush after them. */
@@ -61,9 +61,14 @@ export const init = async (ctx: CacheContext, call: Call): Promise<unknown> => {
   return result
 }
 
-/** Payload's `connect` (start, or a hot reload after `destroy`): resumes stopped KV writes. */
+/**
+ * Payload's `connect` (start, or a hot reload after `destroy`): resumes stopped KV writes. A
+ * lagging layer's source sees the adapter connect (D1: the session it opens is the cache's).
+ */
 export const connect = async (ctx: CacheContext, call: Call): Promise<unknown> => {
+  ctx.fresh?.connecting?.()
   const result = await call()
+  ctx.fresh?.connected?.()
   ctx.tokens.resume()
   return result
 }

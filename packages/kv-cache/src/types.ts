@@ -122,6 +122,26 @@ export type KVCacheOptions = {
    * stale by a write is never served. KV keeps entries for TTL plus this window. Default `0` (off).
    */
   staleWhileRevalidate?: number
+  /**
+   * Hyperdrive's query cache in front of the adapter's PostgreSQL connections, which a connection
+   * string does not show. Hyperdrive caches read results for `max_age` plus
+   * `stale_while_revalidate` seconds and never invalidates them after a write, so a cache fill
+   * right after a write could store its old answer (see the README's Deployment topologies):
+   * - `false`: no configuration the adapter uses caches queries (caching disabled, or no Hyperdrive);
+   * - `{ cached: 'replicas' }`: Cloudflare's two bindings, the adapter's `pool` on the uncached
+   *   configuration and its `readReplicas` on the cached one: a fill within the window after a
+   *   write reads the pool (Payload's read-after-write routing), others the cached binding;
+   * - `{ cached: 'all' }`: every connection is cached: a fill within the window after a write is
+   *   read and not stored.
+   *
+   * `maxAge` and `staleWhileRevalidate` are the cached configuration's settings in seconds
+   * (Hyperdrive's defaults: `60` and `15`). Default: when a connection goes through Hyperdrive
+   * (`*.hyperdrive.local`) and this is not given, `{ cached: 'all' }` with Hyperdrive's defaults,
+   * said once at start-up; otherwise `false`.
+   */
+  hyperdrive?:
+    | false
+    | { cached: 'all' | 'replicas'; maxAge?: number; staleWhileRevalidate?: number }
   /** Consecutive KV failures after which KV is skipped for `circuitCooldownMs`. Default `5`. */
   circuitThreshold?: number
   /** Milliseconds KV is skipped after `circuitThreshold` failures, before it is probed. Default `30000`. */
@@ -163,6 +183,12 @@ export type Invalidated = {
   collections: Record<string, { documents: string[] | 'all' | 'none'; lists: boolean }>
   globals: string[]
 }
+
+/**
+ * A layer in front of the database that can answer older than its primary, as detected at start-up
+ * (see the README's Deployment topologies).
+ */
+export type LaggingLayer = 'd1-replicas' | 'postgres-replicas' | 'hyperdrive' | 'libsql-replica'
 
 /** Which tier answered a hit. */
 export type CacheTier = 'kv' | 'memory'
@@ -252,6 +278,29 @@ export type CacheEvent =
       durationMs: number
     }
   | { type: 'circuit'; state: 'closed' | 'open'; reason?: string }
+  | ({
+      /**
+       * A miss under tokens recording a write that a lagging layer (D1 or PostgreSQL read
+       * replicas, Hyperdrive's cache) may not have caught up with, and what its database read did:
+       * `bookmark` (the D1 session moved to the writers' bookmark first), `primary` (read from the
+       * primary or the uncached connection), `replica` (the replicas were asked and had caught up),
+       * `not-stored` (read as the adapter reads, and not stored).
+       */
+      type: 'lag'
+      layer: 'd1' | 'postgres' | 'hyperdrive'
+      action: 'bookmark' | 'primary' | 'replica' | 'not-stored'
+    } & ReadEventBase)
+  | {
+      /**
+       * Once, at start-up, for each layer that can answer older than the primary: whether fills
+       * behind it are made fresh (`handled`), skipped while they cannot be (`not-stored`), or
+       * not guaranteed. Also logged (`info` when handled, `warn` otherwise).
+       */
+      type: 'topology'
+      layer: LaggingLayer
+      handling: 'handled' | 'not-stored' | 'not-guaranteed'
+      message: string
+    }
   | ({
       /** A result stored in the memory tier but not written to KV. */
       type: 'kv-skip'

@@ -60,6 +60,19 @@ describe('the database identity in every key', () => {
     )
   })
 
+  it('names the same database for every Hyperdrive binding object (a random host each)', () => {
+    const at = (connectionString: string) => databaseIdentity({ poolOptions: { connectionString } })
+    const cached = at(
+      'postgresql://app:x@0123456789abcdef0123456789abcdef.hyperdrive.local:5432/shop',
+    )
+    const uncached = at(
+      'postgresql://app:y@fedcba9876543210fedcba9876543210.hyperdrive.local:5432/shop',
+    )
+    expect(cached).toBe('pg:hyperdrive/shop')
+    expect(uncached).toBe(cached)
+    expect(at('postgresql://app:x@abc.hyperdrive.local:5432/staging')).not.toBe(cached)
+  })
+
   it('names a sqlite URL, and nothing for a D1 binding', () => {
     expect(databaseIdentity({ clientConfig: { url: 'file:./prod.db' } })).toBe(
       'sqlite:file:./prod.db',

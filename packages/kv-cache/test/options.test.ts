@@ -55,6 +55,19 @@ describe('options', () => {
       /staleWhileRevalidate must be a positive whole number of seconds/,
     ],
     [{ staleWhileRevalidate: 1.5 }, /staleWhileRevalidate must be a positive whole number/],
+    [{ hyperdrive: true }, /hyperdrive must be false or \{ cached: 'all' \| 'replicas'/],
+    [{ hyperdrive: {} }, /hyperdrive\.cached must be 'replicas' .* or 'all', got undefined/],
+    [{ hyperdrive: { cached: 'none' } }, /hyperdrive\.cached must be/],
+    [{ hyperdrive: { cached: 'all', max_age: 60 } }, /hyperdrive has unknown option\(s\) max_age/],
+    [
+      { hyperdrive: { cached: 'all', maxAge: 0 } },
+      /hyperdrive\.maxAge must be a whole number of seconds from 1 to 3600/,
+    ],
+    [{ hyperdrive: { cached: 'all', maxAge: 7200 } }, /hyperdrive\.maxAge .* from 1 to 3600/],
+    [
+      { hyperdrive: { cached: 'all', staleWhileRevalidate: -1 } },
+      /hyperdrive\.staleWhileRevalidate .* from 0 to 3600/,
+    ],
   ])('rejects %j at config time', (options, message) => {
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(message)
     expect(() => withKVCache(adapter, kv, options as never)).toThrow(KVCacheConfigError)
@@ -80,6 +93,19 @@ describe('options', () => {
     const factory: DatabaseAdapterObj = { ...adapter, init: () => inner as never }
     const off = withKVCache(factory, kv, { enabled: false })
     expect(off.init({ payload: {} as never })).toBe(inner)
+  })
+
+  it("reads Hyperdrive's cache window from the hyperdrive option, with Hyperdrive's defaults", () => {
+    expect(resolveOptions({}).hyperdrive).toBeUndefined()
+    expect(resolveOptions({ hyperdrive: false }).hyperdrive).toBe(false)
+    expect(resolveOptions({ hyperdrive: { cached: 'replicas' } }).hyperdrive).toEqual({
+      cached: 'replicas',
+      windowMs: 75_000,
+    })
+    expect(
+      resolveOptions({ hyperdrive: { cached: 'all', maxAge: 30, staleWhileRevalidate: 0 } })
+        .hyperdrive,
+    ).toEqual({ cached: 'all', windowMs: 30_000 })
   })
 
   it('rejects a binding that is not a KV namespace', () => {

@@ -24,6 +24,17 @@ import {
   entityOfToken,
   globalToken,
 } from '../src/storage/tokenNames.js'
+import {
+  d1Position,
+  newTokenValue,
+  parsePosition,
+  positionOf,
+  postgresPosition,
+  snapshotPart,
+  snapshotValues,
+  tokenTime,
+  UNWRITTEN,
+} from '../src/storage/tokenValues.js'
 
 /**
  * The exact strings the cache stores in KV. Deployed isolates of one version read what the others
@@ -82,13 +93,49 @@ describe('the storage format', () => {
     const data = serializeResult({ docs: [], pagingCounter: Number.NaN }) as string
     expect(data).toBe('~[["NaN","pagingCounter"]]\n{"docs":[],"pagingCounter":null}')
     const text = encodeEntry({ expiresAt: 1_800_000_000_000, identity, data })
-    expect(text).toBe(`e2\n1800000000000\n${identity}\n${data}`)
+    expect(text).toBe(`e3\n1800000000000\n${identity}\n${data}`)
     expect(decodeEntry(text)).toEqual({ expiresAt: 1_800_000_000_000, identity, data })
   })
 
   it('misses what is not an entry of this version, never misreads it', () => {
-    for (const raw of ['', 'e1\n1\nkey\n{}', 'e2\nsoon\nkey\n{}', 'e2\n1\nkey', '{"docs":[]}']) {
+    for (const raw of ['', 'e1\n1\nkey\n{}', 'e3\nsoon\nkey\n{}', 'e3\n1\nkey', '{"docs":[]}']) {
       expect(decodeEntry(raw)).toBeUndefined()
     }
+    // e2 entries were filled by versions that never waited for a lagging replica.
+    expect(decodeEntry('e2\n1800000000000\nkey\n{}')).toBeUndefined()
+  })
+
+  it('writes token values, with the position a write had reached', () => {
+    const now = 1_800_000_000_000
+    const plain = newTokenValue(now)
+    expect(plain).toMatch(/^mywpiww0-[0-9a-z]{16}$/)
+    expect(tokenTime(plain)).toBe(now)
+    expect(positionOf(plain)).toBeUndefined()
+    const bookmark = '00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683'
+    expect(d1Position(bookmark)).toBe(`d${bookmark}`)
+    const withBookmark = newTokenValue(now, d1Position(bookmark))
+    expect(withBookmark).toMatch(
+      /^mywpiww0-[0-9a-z]{16}~d00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683$/,
+    )
+    expect(tokenTime(withBookmark)).toBe(now)
+    expect(parsePosition(positionOf(withBookmark) as string)).toEqual({ kind: 'd1', bookmark })
+    expect(postgresPosition('16/B374D848')).toBe('p16/B374D848')
+    expect(parsePosition('p16/B374D848')).toEqual({ kind: 'postgres', lsn: '16/B374D848' })
+    // A position that could break a snapshot (`;`, `=`) or is not one is left out, never stored.
+    expect(newTokenValue(now, 'dx;y=z')).toMatch(/^mywpiww0-[0-9a-z]{16}$/)
+    expect(postgresPosition('16/B374D848; drop')).toBeUndefined()
+    expect(d1Position(null)).toBeUndefined()
+    expect(UNWRITTEN).toBe('0')
+  })
+
+  it('spells a snapshot, and reads its values back by the names it was made of', () => {
+    const names = ['all', 'c:posts:list', 'c:posts:id:a=1;b']
+    const values = ['0', 'k1-aa', 'k2-bb~p0/16B3748']
+    const snapshot = names.map((name, i) => snapshotPart(name, values[i] as string)).join('')
+    expect(snapshot).toBe('all=0;c:posts:list=k1-aa;c:posts:id:a=1;b=k2-bb~p0/16B3748;')
+    expect(snapshotValues(names, snapshot)).toEqual(values)
+    // An id holding `=` and `;` cannot pass for a value: the names are matched in order.
+    expect(snapshotValues(['all', 'c:posts:list'], snapshot)).toBeUndefined()
+    expect(snapshotValues(names, `${snapshot}x`)).toBeUndefined()
   })
 })

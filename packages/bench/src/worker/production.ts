@@ -25,6 +25,13 @@ import { withKVCache } from 'payload-kv-cache'
 import { type ConfigLike, fingerprint, isTokenKey, Schema } from 'payload-kv-cache/internal'
 import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
 import { prng } from 'payload-kv-cache-test-fixtures/seed'
+import {
+  addCacheFigures,
+  type CacheFigures,
+  type ReplicaFigures,
+  replicaFigures,
+  replicatedD1,
+} from './replicaLag.js'
 
 export type Design = 'none' | 'payload-kv-cache' | 'list-and-delete' | 'epoch-envelope'
 
@@ -49,6 +56,12 @@ export type ProductionRequest = {
   seed: number
   /** `payload-kv-cache` only: its admission policy (default: the package's default). */
   admission?: 'always' | 'reused'
+  /**
+   * D1 read replication on (see `replicaLag.ts`): a replica here, `replicaMs` away, that has each
+   * write this many milliseconds after it was made. Unset: no replicas, every query to the primary.
+   */
+  replicaLagMs?: number
+  replicaMs?: number
 }
 
 export type ProductionRun = {
@@ -65,6 +78,10 @@ export type ProductionRun = {
   /** Pages compared with the database in isolates that had written (all of their later pages). */
   checkedAfterWrite: number
   bootMsMean: number
+  /** `payload-kv-cache` only: its own statistics, summed over the isolates. */
+  cache?: CacheFigures
+  /** Behind read replicas: queries by instance. */
+  replica?: ReplicaFigures
 }
 
 type KVCounts = {
@@ -82,10 +99,10 @@ type KVCounts = {
 const sleep = (ms: number) =>
   ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
 
-type Env = { D1: D1Database; CACHE: KVNamespace }
+type Env = { D1: D1Database; CACHE: KVNamespace; D1_REPLICA?: D1Database }
 
 /** The D1 binding with `d1Ms` added to every query (a batch is one round trip), counted. */
-const delayedD1 = (d1: D1Database, model: LatencyModel, counts: { queries: number }) => {
+export const delayedD1 = (d1: D1Database, model: LatencyModel, counts: { queries: number }) => {
   const real = new WeakMap<object, D1PreparedStatement>()
   const statement = (inner: D1PreparedStatement): D1PreparedStatement => {
     const wrapped = new Proxy(inner, {
@@ -369,9 +386,20 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
     lists: 0,
   }
   const edge = new Map<string, number>()
-  const d1 = delayedD1(env.D1, latency, counts)
+  const primaryD1 = delayedD1(env.D1, latency, counts)
+  const replicated =
+    body.replicaLagMs === undefined || !env.D1_REPLICA
+      ? undefined
+      : await replicatedD1(
+          primaryD1,
+          delayedD1(env.D1_REPLICA, { ...latency, d1Ms: body.replicaMs ?? 5 }, counts),
+          body.replicaLagMs,
+          env.D1_REPLICA,
+        )
+  const d1 = replicated ? replicated.binding : primaryD1
+  let cache: CacheFigures | undefined
   const kv = modelledKV(env.CACHE, latency, kvCounts, isInvalidationKey[design], edge)
-  const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}-${body.admission ?? 'default'}`
+  const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}-${body.admission ?? 'default'}${replicated ? `-lag${body.replicaLagMs}` : ''}`
   let pending: Promise<unknown>[] = []
   const background = (p: Promise<unknown>) => {
     pending.push(p.catch(() => undefined))
@@ -389,7 +417,11 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
   const dependencies = epochScopesOf(truthConfig)
 
   const boot = async (): Promise<Payload> => {
-    const adapter = sqliteD1Adapter({ binding: d1, push: false })
+    const adapter = sqliteD1Adapter({
+      binding: d1,
+      push: false,
+      ...(replicated ? { readReplicas: 'first-primary' as const } : {}),
+    })
     const db =
       design === 'none'
         ? adapter
@@ -443,6 +475,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
   for (let page = 0; page < pages; page++) {
     if (page % requestsPerIsolate === 0 || !isolate) {
       await exclude(async () => {
+        if (isolate && design === 'payload-kv-cache') cache = addCacheFigures(cache, isolate)
         if (isolate) await isolate.destroy()
         const started = Date.now()
         isolate = await boot()
@@ -507,6 +540,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
     await settle()
     await fresh.destroy()
   }
+  if (isolate && design === 'payload-kv-cache') cache = addCacheFigures(cache, isolate)
   await isolate?.destroy()
   await truth.destroy()
 
@@ -523,5 +557,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
     staleReads,
     checkedAfterWrite,
     bootMsMean: bootMs.reduce((a, b) => a + b, 0) / Math.max(1, bootMs.length),
+    ...(cache ? { cache } : {}),
+    ...(replicated ? { replica: replicaFigures(replicated, body.replicaLagMs as number) } : {}),
   }
 }

@@ -15,6 +15,9 @@ const postgresLocation = (connectionString: string): string => {
     const url = new URL(connectionString)
     // `?host=/var/run/postgresql` (a socket) and `?options=` can name the server too.
     const host = url.searchParams.get('host') ?? url.hostname
+    // A Hyperdrive binding names a random host per binding object (`<32 hex>.hyperdrive.local`):
+    // the same database in every isolate, and through a cached or an uncached configuration.
+    if (host.toLowerCase().endsWith('.hyperdrive.local')) return `hyperdrive${url.pathname}`
     return `${host}:${url.port || '5432'}${url.pathname}`
   } catch {
     // Not a URL (`host=… dbname=…`): keep what names the server, drop the password.
@@ -36,6 +39,7 @@ export const databaseIdentity = (adapter: AdapterLocation): string | undefined =
     const host = pool.host ?? process.env.PGHOST ?? 'localhost'
     const port = pool.port ?? process.env.PGPORT ?? 5432
     const database = pool.database ?? process.env.PGDATABASE ?? ''
+    if (String(host).toLowerCase().endsWith('.hyperdrive.local')) return `pg:hyperdrive/${database}`
     return `pg:${String(host)}:${String(port)}/${String(database)}`
   }
   const client = record(adapter.clientConfig)

@@ -16,6 +16,8 @@ export const debugLine = (event: CacheEvent): string | undefined => {
       return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:too-large ${event.bytes}B ${event.durationMs}ms`
     case 'skip-round-trip':
       return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:not-json ${event.durationMs}ms`
+    case 'lag':
+      return `kv-cache ${event.operation} ${event.slug} ${event.key} lag:${event.layer}:${event.action} ${event.durationMs}ms`
     case 'invalidate':
       return `kv-cache invalidate ${event.targets.join(' ')}`
     default:

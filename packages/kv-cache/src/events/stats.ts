@@ -42,6 +42,12 @@ export type CacheStats = {
   cost: { reads: number; writes: number; deletes: number; lists: number; usd: number }
   /** Entries served past their TTL (`staleWhileRevalidate`), and the background reads that replaced them. */
   staleWhileRevalidate: { served: number; refreshed: number; failed: number }
+  /**
+   * Misses under tokens a lagging layer may not have caught up with (see the README's Deployment
+   * topologies): reads moved to the writers' D1 bookmark, read from the primary, served by replicas
+   * shown to have caught up, and read but not stored.
+   */
+  lag: { bookmark: number; primary: number; replica: number; notStored: number }
   /** Results stored in memory but not written to KV (see the `admission` and `kvWriteBudget` options). */
   kvWrites: {
     skipped: { admission: number; budget: number }
@@ -77,6 +83,7 @@ export class StatsRecorder {
   #kv = this.#emptyKV()
   #skipped = { admission: 0, budget: 0 }
   #stale = { served: 0, refreshed: 0, failed: 0 }
+  #lag = { bookmark: 0, primary: 0, replica: 0, notStored: 0 }
 
   #emptyKV() {
     return {
@@ -147,6 +154,10 @@ export class StatsRecorder {
       case 'kv-skip':
         this.#skipped[event.reason]++
         break
+      case 'lag':
+        this.#lag[event.action === 'not-stored' ? 'notStored' : event.action]++
+        break
+      case 'topology':
       case 'circuit':
       case 'committed':
       case 'kv-budget':
@@ -192,6 +203,7 @@ export class StatsRecorder {
       },
       memory,
       staleWhileRevalidate: { ...this.#stale },
+      lag: { ...this.#lag },
       kvWrites: { skipped: { ...this.#skipped }, ...(budget ? { budget } : {}) },
     }
   }
@@ -202,5 +214,6 @@ export class StatsRecorder {
     this.#kv = this.#emptyKV()
     this.#skipped = { admission: 0, budget: 0 }
     this.#stale = { served: 0, refreshed: 0, failed: 0 }
+    this.#lag = { bookmark: 0, primary: 0, replica: 0, notStored: 0 }
   }
 }

@@ -1,4 +1,6 @@
 import { KVCacheConfigError } from '../errors.js'
+import type { HyperdriveCache } from '../freshness/hyperdrive.js'
+import { hyperdriveOption } from '../freshness/hyperdriveOption.js'
 import type { KVCacheOptions } from '../types.js'
 
 export type ResolvedOptions = Required<
@@ -23,6 +25,8 @@ export type ResolvedOptions = Required<
   > & {
     memoryMaxBytes: number
     admission: NonNullable<KVCacheOptions['admission']>
+    /** `undefined`: not given (detected at start-up); `false`: no cache; else with its window. */
+    hyperdrive: false | HyperdriveCache | undefined
   }
 
 const ADMISSIONS: ReadonlySet<string> = new Set(['always', 'reused'])
@@ -66,6 +70,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
   'disabled',
   'enabled',
   'globals',
+  'hyperdrive',
   'invalidationCheckMs',
   'key',
   'kvWriteBudget',
@@ -170,6 +175,7 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
         ? booleanOption(options.enabled, 'enabled', true)
         : !booleanOption(options.disabled, 'disabled', false),
     globals: options.globals,
+    hyperdrive: hyperdriveOption(options.hyperdrive),
     key: options.key,
     kvWriteBudget:
       options.kvWriteBudget === undefined

@@ -1,6 +1,7 @@
 import type { CacheContext } from '../context.js'
 import type { KVCacheMissError } from '../errors.js'
 import { readEventFields } from '../events/readEvent.js'
+import { readFresh } from '../freshness/readFresh.js'
 import type { CacheControl } from '../types.js'
 import { store } from './fill.js'
 import { lookupKV } from './lookup.js'
@@ -43,8 +44,9 @@ export const readThrough = async (
       })
       if (control?.mode === 'cache-only') throw onCacheOnlyMiss()
     }
-    const result = await read.call()
-    settle(store(ctx, read, result))
+    // No older than the tokens it is stored under, behind a lagging replica too (freshness/).
+    const { result, storable } = await readFresh(ctx, read)
+    settle(storable ? store(ctx, read, result) : undefined)
     return result
   } finally {
     settle(undefined) // no-op when already settled

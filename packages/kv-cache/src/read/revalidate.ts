@@ -1,5 +1,6 @@
 import type { CacheContext } from '../context.js'
 import { readEventFields } from '../events/readEvent.js'
+import { readFresh } from '../freshness/readFresh.js'
 import { store } from './fill.js'
 import type { PlannedRead } from './plannedRead.js'
 
@@ -16,7 +17,8 @@ export const revalidate = (ctx: CacheContext, read: PlannedRead): void => {
   const refresh = (async () => {
     let ok = false
     try {
-      store(ctx, read, await read.call(), started)
+      const { result, storable } = await readFresh(ctx, read, started)
+      if (storable) store(ctx, read, result, started)
       ok = true
     } finally {
       ctx.revalidating.delete(read.identity)

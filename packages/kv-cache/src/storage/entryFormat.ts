@@ -1,14 +1,16 @@
 /**
- * A stored entry, in KV: `e2\n<expiresAt>\n<identity>\n<data>`.
+ * A stored entry, in KV: `e3\n<expiresAt>\n<identity>\n<data>`.
  * - `expiresAt`: milliseconds since the epoch; KV rejects an `expirationTtl` under 60 s, ours may
  *   be shorter, so the expiry travels with the entry;
  * - `identity`: the read's full identity, tokens included (`entryIdentity`), compared on read, so a
  *   hash collision or an entry stored under older tokens is never served;
  * - `data`: the result as `serializeResult` wrote it.
- * Bump `ENTRY_VERSION` when the layout changes: entries of another version are missed, never
- * misread.
+ * Bump `ENTRY_VERSION` when the layout changes, or what an entry promises: entries of another
+ * version are missed, never misread. `e3`: the result was read no older than the positions its
+ * tokens carry (`storage/tokenValues.ts`); an `e2` entry, filled by a version that did not wait
+ * for a lagging replica, is never served, not even during a deployment where both run.
  */
-export const ENTRY_VERSION = 'e2'
+export const ENTRY_VERSION = 'e3'
 
 export type StoredEntry = { expiresAt: number; identity: string; data: string }
 

@@ -84,12 +84,28 @@ export const invalidatedBy = (names: readonly string[]): Invalidated => {
   return out
 }
 
+/** Where the database is now, for a lagging layer's readers to wait for; never throws. */
+const positionNow = async (ctx: CacheContext, external: boolean): Promise<string | undefined> => {
+  if (!ctx.fresh?.positionKind) return undefined
+  try {
+    return await ctx.fresh.position(external)
+  } catch {
+    return undefined // no position: readers go to the primary
+  }
+}
+
 /**
  * Replaces these tokens: every entry keyed by them is stale, at once in this isolate and in KV
- * with one put a token. One `invalidate` event per collection or global touched, then one
- * `committed` event for the whole.
+ * with one put a token. Behind a lagging layer the new values record how far the database had got
+ * (`freshness/`); `external`: the change may have been made outside this adapter (`flush`,
+ * `invalidate`). One `invalidate` event per collection or global touched, then one `committed`
+ * event for the whole.
  */
-export const bump = async (ctx: CacheContext, names: readonly string[]): Promise<void> => {
+export const bump = async (
+  ctx: CacheContext,
+  names: readonly string[],
+  external = false,
+): Promise<void> => {
   const byEntity = new Map<string, { event: CacheEvent; targets: string[] }>()
   for (const name of names) {
     const entity = entityOfToken(name)
@@ -109,7 +125,7 @@ export const bump = async (ctx: CacheContext, names: readonly string[]): Promise
     group.targets.push(name)
   }
   for (const { event } of byEntity.values()) ctx.emit(event)
-  await ctx.tokens.bump([...names])
+  await ctx.tokens.bump([...names], await positionNow(ctx, external))
   ctx.emit({ type: 'committed', invalidated: invalidatedBy(names) })
 }
 
@@ -118,8 +134,9 @@ export const invalidateAfterCommit = async (
   ctx: CacheContext,
   names: readonly string[],
   transaction: TransactionID | undefined,
+  external = false,
 ): Promise<void> => {
   if (!names.length) return
   if (transaction !== undefined) ctx.pending.add(transaction, names)
-  else await bump(ctx, names)
+  else await bump(ctx, names, external)
 }

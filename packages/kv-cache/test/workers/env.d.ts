@@ -2,5 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     CACHE: KVNamespace
+    D1: D1Database
+    D1_REPLICA: D1Database
   }
 }
