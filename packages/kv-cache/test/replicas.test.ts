@@ -6,6 +6,7 @@ import {
 import { type SeedResult, seed } from 'payload-kv-cache-test-fixtures/seed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, settled } from '../src/index.js'
+import { recordFill } from '../src/read/recordFill.js'
 import { tokenKey } from '../src/storage/storageKeys.js'
 import { collectionList } from '../src/storage/tokenNames.js'
 import { newTokenValue } from '../src/storage/tokenValues.js'
@@ -108,6 +109,25 @@ const behindAReplica = (kind: LaggingKind) =>
       expect(await list(reader)).toEqual(expected)
       await settled(reader)
       expect(await list(reader)).toEqual(expected)
+    })
+
+    it('a render that fills a page cache reads the primary, not the replica', async () => {
+      // The replica has every write so far, so this isolate's session may read it...
+      await cluster.db.catchUp()
+      const started = Date.now()
+      // ...and a write this isolate has not seen, which the replica does not have yet.
+      await cluster.plain.update({
+        collection: 'posts',
+        id: data.posts[2] as number,
+        locale: 'en',
+        data: { title: `Filled ${started}` },
+      })
+      const id = data.posts[2] as number
+      const fill = await recordFill(() =>
+        reader.findByID({ collection: 'posts', id, depth: 0 }).then((doc) => doc.title),
+      )
+      expect(fill.value).toBe(`Filled ${started}`)
+      expect(fill.lagging).toEqual([])
     })
   })
 

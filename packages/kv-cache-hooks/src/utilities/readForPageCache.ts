@@ -13,7 +13,8 @@ import { pageTags } from './pageCacheTags.js'
  * that changes any of it revalidates those tags (`kvCachePlugin({ pageCache })`).
  *
  * Throws when this instance has no KV cache or no `pageCache` option (nothing would revalidate the
- * page), and when a read depends on a collection whose writes the cache does not track.
+ * page), when a read depends on a collection whose writes the cache does not track, and when a
+ * read could only be made through a layer that may lag behind the primary (`lagging`).
  *
  * @example
  * const { value: post, tags } = await readForPageCache(payload, () =>
@@ -30,10 +31,15 @@ export const readForPageCache = async <T>(
       `payload-kv-cache-hooks: readForPageCache needs ${settings ? 'a KV cache (wrap config.db with withKVCache(...))' : 'kvCachePlugin({ pageCache: { revalidate } })'}; without it nothing would revalidate this page`,
     )
   }
-  const { value, tokens, untracked } = await recordFill(fn)
+  const { value, tokens, untracked, lagging } = await recordFill(fn)
   if (untracked.length) {
     throw new Error(
       `payload-kv-cache-hooks: this render read ${untracked.join(', ')}, whose writes payload-kv-cache does not track (not cached, and no cached collection or global reaches it), so nothing would revalidate the page; cache it or read it outside the page cache`,
+    )
+  }
+  if (lagging.length) {
+    throw new Error(
+      `payload-kv-cache-hooks: this render read ${lagging.join(', ')} through a layer that can answer older than the database's primary and that payload-kv-cache cannot send to the primary (a D1 binding that is already a session, or Hyperdrive's cache on the adapter's only connection), so the page could keep an answer from before the write that revalidated it; pass the D1 binding itself with readReplicas: 'first-primary', or give Hyperdrive an uncached binding (README: Deployment topologies)`,
     )
   }
   return { value, tags: pageTags(settings.tagPrefix, tokens) }

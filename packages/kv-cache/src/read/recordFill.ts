@@ -13,6 +13,10 @@ import { controlOf } from '../request/cacheControl.js'
  *   request's own cache control says: this isolate's view of the invalidation tokens may lag a
  *   write made elsewhere by the cross-isolate bound, and a page rendered from such a view would be
  *   kept as fresh until the next write;
+ * - behind a layer that can answer older than the primary (D1 or PostgreSQL read replicas,
+ *   Hyperdrive's cache: `freshness/`), it reads the primary, as a miss under tokens that say
+ *   nothing of how far their writes reach does; where that cannot be done, the slug is recorded as
+ *   `lagging`;
  * - the invalidation tokens each read depends on are recorded, computed by the same dependency
  *   walk that keys the cache's own entries (`dependencies/dependencies.ts`), so that a caller can
  *   tag what it fills with them and revalidate it from the `committed` events of writes.
@@ -24,6 +28,8 @@ type Fill = {
   readonly tokens: Set<string>
   /** Collections and globals read whose writes the cache does not track: nothing would say they changed. */
   readonly untracked: Set<string>
+  /** Collections and globals read through a layer that may lag and could not be sent to the primary. */
+  readonly lagging: Set<string>
   readonly outer: Fill | undefined
 }
 
@@ -44,13 +50,29 @@ export type FillRecord<T> = {
   tokens: string[]
   /** Slugs read whose writes are not tracked (so no `committed` event would name them). */
   untracked: string[]
+  /**
+   * Slugs read through a layer that can answer older than the primary (a D1 binding that is
+   * already a session, Hyperdrive's cache on the only binding) and that could not be made to read
+   * the primary: their answers may predate the write that revalidated the page.
+   */
+  lagging: string[]
 }
 
 /** Runs `fn` as a fill (see above) and returns its value with what its reads depended on. */
 export const recordFill = async <T>(fn: () => T | Promise<T>): Promise<FillRecord<T>> => {
-  const fill: Fill = { tokens: new Set(), untracked: new Set(), outer: fillScope.getStore() }
+  const fill: Fill = {
+    tokens: new Set(),
+    untracked: new Set(),
+    lagging: new Set(),
+    outer: fillScope.getStore(),
+  }
   const value = await fillScope.run(fill, fn)
-  return { value, tokens: [...fill.tokens], untracked: [...fill.untracked] }
+  return {
+    value,
+    tokens: [...fill.tokens],
+    untracked: [...fill.untracked],
+    lagging: [...fill.lagging],
+  }
 }
 
 /** The fill the current read belongs to, if any (one AsyncLocalStorage lookup). */
@@ -87,5 +109,12 @@ export const fillRead = (
       ...readEventFields(ctx.options, operation, slug, '', Date.now()),
     })
   }
-  return call()
+  const source = ctx.fresh
+  if (!source) return call()
+  // Nothing known of the writes this render must see: the source's answer to that is the primary.
+  return source.read(undefined, call).then((fresh) => {
+    if (!fresh.storable)
+      for (let each: Fill | undefined = fill; each; each = each.outer) each.lagging.add(slug)
+    return fresh.result
+  })
 }
