@@ -2,6 +2,7 @@ import type { BaseDatabaseAdapter, DatabaseAdapterObj, Payload } from 'payload'
 import { startMiniflare, type TestMiniflare } from 'payload-kv-cache-test-fixtures/miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KVCacheOptions, withKVCache } from '../src/index.js'
+import { recordFill } from '../src/read/recordFill.js'
 import type { CacheEvent } from '../src/types.js'
 
 /**
@@ -60,7 +61,7 @@ const start = async (own: Record<string, unknown>, options: KVCacheOptions = {})
   await db.connect?.()
   await db.connect?.() // a hot reload says nothing new
   const said = lines.filter((line) => line.message.startsWith('payload-kv-cache:'))
-  return { said, topology: events.filter((event) => event.type === 'topology') }
+  return { said, topology: events.filter((event) => event.type === 'topology'), db }
 }
 
 describe('what start-up says about layers that lag behind the primary', () => {
@@ -80,6 +81,17 @@ describe('what start-up says about layers that lag behind the primary', () => {
     expect(topology).toEqual([
       expect.objectContaining({ layer: 'd1-replicas', handling: 'not-stored' }),
     ])
+  })
+
+  it('a render filling a page cache through a D1 binding that is already a session: recorded as lagging', async () => {
+    const find = async () => ({ docs: [{ id: 1, title: 'from some replica' }] })
+    const { db } = await start({ binding: d1Session, find })
+    const fill = await recordFill(() => db.find({ collection: 'posts', where: {} } as never))
+    expect(fill.lagging).toEqual(['posts'])
+    const moved = await start({ binding: d1Binding, readReplicas: 'first-primary', find })
+    expect(
+      (await recordFill(() => moved.db.find({ collection: 'posts' } as never))).lagging,
+    ).toEqual([])
   })
 
   it('D1 without read replication, and a plain PostgreSQL pool: nothing to say', async () => {
