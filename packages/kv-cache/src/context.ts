@@ -14,7 +14,7 @@ import { type EntityPolicies, resolvePolicies } from './options/entityPolicies.j
 import { type ResolvedOptions, stateMaxBytes } from './options/resolveOptions.js'
 import { SharedReads } from './read/databaseRead.js'
 import { installClaimHooks, RequestClaims } from './request/requestClaims.js'
-import { SPACING_MS } from './tokenWriter.js'
+import { clock, SPACING_MS } from './tokenWriter.js'
 import type { CacheEvent, KVBinding } from './types.js'
 import { PendingInvalidations } from './write/transactions.js'
 
@@ -211,7 +211,7 @@ export const createContext = (
     staleMs,
     staleIfErrorMs,
     keepMs,
-    recentWrites: new RecentWrites(SPACING_MS),
+    recentWrites: new RecentWrites(SPACING_MS, clock),
     maxTtl,
     emit,
     subscribe,

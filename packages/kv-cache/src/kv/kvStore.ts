@@ -19,7 +19,10 @@ export type KVStoreOptions = {
   log: (level: 'error' | 'info' | 'warn', message: string) => void
 }
 
-/** What a call came to: its value, or why there is none (`skipped`: it was not made). */
+/**
+ * What a call came to: its value, or why there is none (`skipped`: not made while the circuit is
+ * open; `quota`: refused by KV, or not made because the day's quota is spent).
+ */
 export type KVOutcome<T> = { ok: true; value: T } | { ok: false; error: KVErrorKind | 'skipped' }
 
 /** Cloudflare's floor for `cacheTtl` on reads, in seconds. */
@@ -79,7 +82,7 @@ export class KVStore {
     })
   }
 
-  /** Called each time the circuit closes again after KV was unreachable. */
+  /** Called each time KV takes writes again: the circuit closes, or a spent quota resets. */
   onRecovered(listener: () => void): void {
     this.#recovered = listener
   }
@@ -106,6 +109,8 @@ export class KVStore {
     if (until === undefined) return false
     if (now < until) return true
     this.#quotaUntil.delete(op)
+    // A new UTC day: what could not be written while the quota was spent can be now.
+    if (op === 'write') this.#recovered?.()
     return false
   }
 
@@ -126,7 +131,8 @@ export class KVStore {
     keys = 1,
   ): Promise<KVOutcome<T>> {
     const started = Date.now()
-    if (this.#spent(op, started)) return { ok: false, error: 'skipped' }
+    // Not asked again before the reset: the answer is known.
+    if (this.#spent(op, started)) return { ok: false, error: 'quota' }
     const ticket = this.#circuit.admit(started)
     if (!ticket) return { ok: false, error: 'skipped' }
     let timer: ReturnType<typeof setTimeout> | undefined

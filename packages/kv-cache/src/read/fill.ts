@@ -5,7 +5,7 @@ import { encodeEntry, type StoredEntry, snapshotOfIdentity } from '../storage/en
 import { serializeResult } from '../storage/serializeResult.js'
 import { snapshotValues, tokenTime } from '../storage/tokenValues.js'
 import { overBytes, utf8Bytes } from '../storage/utf8Bytes.js'
-import { clock, SPACING_MS } from '../tokenWriter.js'
+import { SPACING_MS } from '../tokenWriter.js'
 import type { PlannedRead } from './plannedRead.js'
 
 const eventFields = (ctx: CacheContext, read: PlannedRead, started = read.started) =>
@@ -66,7 +66,7 @@ export const putEntry = (
   seen?: StoredEntry,
 ): void => {
   const key = read.plan.storeKey()
-  const recent = ctx.recentWrites.check(key, clock())
+  const recent = ctx.recentWrites.check(key)
   if (recent === 'refused' || kvHasNewer(read, seen, now, recent !== undefined)) {
     ctx.emit({ type: 'kv-skip', reason: 'contention', ...eventFields(ctx, read) })
     return
@@ -76,7 +76,7 @@ export const putEntry = (
     // KV keeps it through the stale windows too (KV's own expirationTtl, at least 60 s).
     const ttl = Math.ceil((entry.expiresAt + ctx.keepMs - at) / 1000)
     if (ttl <= 0 || !ctx.store.writable) return
-    ctx.recentWrites.note(key, clock())
+    ctx.recentWrites.note(key)
     const text = encodeEntry({
       expiresAt: entry.expiresAt,
       storedAt: entry.storedAt,
@@ -86,14 +86,14 @@ export const putEntry = (
     ctx.background.run(
       ctx.store.put(key, text, ttl).then((outcome) => {
         if (!outcome.ok && outcome.error === 'rate-limited') {
-          ctx.recentWrites.note(key, clock(), true)
+          ctx.recentWrites.note(key, true)
         }
       }),
     )
   }
   if (recent === undefined) write()
   else {
-    const waiting = ctx.recentWrites.later(key, recent, write)
+    const waiting = ctx.recentWrites.later(key, write)
     if (waiting) ctx.background.run(waiting)
   }
 }

@@ -81,6 +81,7 @@ const withoutTokens = async (
   plan: QueryPlan,
   handling: Extract<Handling, { control: unknown }>,
   started: number,
+  writing: boolean,
   db: Promise<DatabaseOutcome>,
 ): Promise<unknown> => {
   ctx.emit({
@@ -90,7 +91,7 @@ const withoutTokens = async (
   })
   const outcome = await db
   if (outcome.ok) return outcome.result
-  const request = { plan, snapshot: undefined, control: handling.control, started }
+  const request = { plan, snapshot: undefined, control: handling.control, started, writing }
   const stale = staleIfError(
     ctx,
     { ...request, user: Boolean(handling.request?.user) },
@@ -123,6 +124,9 @@ export const read = async (
     return call()
   }
   const { req, ...keyArgs } = args
+  // Payload sets `transactionID` on the request of every write operation (a resolved `null` where
+  // there are no transactions): its reads must never get an older answer (`staleIfError`).
+  const writing = (req as { transactionID?: unknown } | undefined)?.transactionID !== undefined
 
   // 1. Whose read this is, and how it must be handled (request/resolveRequest.ts).
   const resolved = resolveRequest(ctx, operation, slug, req, keyArgs)
@@ -165,7 +169,7 @@ export const read = async (
       throw cacheOnlyMiss()
     }
     const db = early?.db ?? ctx.databaseReads.read(plan.query, ctx.tokens.changes, call)
-    return withoutTokens(ctx, plan, handling, started, db)
+    return withoutTokens(ctx, plan, handling, started, writing, db)
   }
   const planned = plannedRead(ctx, plan, snapshot, control, ttl, started, call)
 
@@ -185,6 +189,7 @@ export const read = async (
     kvEntry,
     onCacheOnlyMiss: cacheOnlyMiss,
     user: Boolean(handling.request?.user),
+    writing,
     ...(early ? { early } : {}),
   })
 }

@@ -15,8 +15,9 @@ export type Lead = {
   /** The entry when it was read along with the tokens (`null`: KV had none). */
   kvEntry: string | null | undefined
   onCacheOnlyMiss: () => KVCacheMissError
-  /** A logged-in user's read (never answered by `staleIfError`). */
+  /** A logged-in user's read, or one a write operation makes (never answered by `staleIfError`). */
   user: boolean
+  writing: boolean
   /**
    * A database read that started before the tokens arrived (`hedge.ts`), and the snapshot this
    * isolate knew before it began: its result is stored only if `safeUnder` says so.
@@ -70,6 +71,7 @@ const leadRead = async (
           snapshot: read.snapshot,
           control,
           user: lead.user,
+          writing: lead.writing,
           started: read.started,
         },
         outcome.error,

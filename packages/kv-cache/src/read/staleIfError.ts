@@ -14,8 +14,9 @@ import type { QueryPlan } from './queryPlan.js'
  * An entry this isolate has for the query — in memory under any tokens, or the one KV's lookup
  * just returned — answers when all of these hold:
  * - the failure says the database is unavailable (`databaseErrors.ts`), not that the query is bad;
- * - the request allows it: not a logged-in user's read, not `mode: 'refresh'`, not
- *   `staleIfError: false` in its control;
+ * - the request allows it: not a logged-in user's read, not a read a write operation makes (its
+ *   `req` carries Payload's `transactionID`: a write must never build on an older answer), not
+ *   `mode: 'refresh'`, not `staleIfError: false` in its control;
  * - it does not predate a write this isolate made to what the read depends on (its own writes
  *   are never undone for it);
  * - its data was read from the database at most `staleIfError` seconds ago, or it is still under
@@ -31,6 +32,8 @@ export type StaleRequest = {
   control: CacheControl | undefined
   /** A logged-in user's read never gets an older answer. */
   user: boolean
+  /** Nor a read inside a write operation (its request began one: `req.transactionID` is set). */
+  writing: boolean
   started: number
 }
 
@@ -81,7 +84,12 @@ export const staleIfError = (
     })
     return undefined
   }
-  if (request.user || control?.mode === 'refresh' || control?.staleIfError === false) {
+  if (
+    request.user ||
+    request.writing ||
+    control?.mode === 'refresh' ||
+    control?.staleIfError === false
+  ) {
     return refuse('forbidden')
   }
   const found = candidates(ctx, plan, seen)
