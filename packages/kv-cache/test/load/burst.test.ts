@@ -34,7 +34,7 @@ describe('a burst of saves from four isolates (sqlite, production KV rules)', ()
   let world: World
 
   beforeAll(async () => {
-    world = await startWorld({ kv: { hotMs: 0, coldMs: 0, writeMs: 20 } })
+    world = await startWorld({ kv: { hotMs: 0, coldMs: 0, writeMs: 20, writeJitterMs: 40 } })
   }, 300_000)
   afterAll(() => world?.cleanup())
 
