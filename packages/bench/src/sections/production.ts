@@ -22,12 +22,8 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { int } from '../config.js'
-import type {
-  Design,
-  LatencyModel,
-  ProductionRequest,
-  ProductionRun,
-} from '../worker/production.js'
+import type { LatencyModel } from '../worker/latencyModels.js'
+import type { Design, ProductionRequest, ProductionRun } from '../worker/production.js'
 import type { BenchWorkerd } from '../workerd.js'
 
 export const productionConfig = () => ({
