@@ -79,6 +79,8 @@ export type CacheContext = {
   readonly keepMs: number
   /** Entry keys written (or refused with a 429) a moment ago: a put now would lose. */
   readonly recentWrites: RecentWrites
+  /** When this isolate last had a cold miss (`read/hedge.ts`, on `tokenWriter.clock`). */
+  readonly hedging: { coldMissAt: number }
   /** The longest TTL of any collection or global, in seconds: no entry lives longer. */
   readonly maxTtl: number
   readonly emit: (event: CacheEvent) => void
@@ -212,6 +214,7 @@ export const createContext = (
     staleIfErrorMs,
     keepMs,
     recentWrites: new RecentWrites(SPACING_MS, clock),
+    hedging: { coldMissAt: Number.NEGATIVE_INFINITY },
     maxTtl,
     emit,
     subscribe,

@@ -4,7 +4,7 @@ import { serializeResult } from '../storage/serializeResult.js'
 import type { CacheControl } from '../types.js'
 import type { DatabaseOutcome } from './databaseRead.js'
 import { fill } from './fill.js'
-import { safeUnder } from './hedge.js'
+import { coldMiss, safeUnder } from './hedge.js'
 import { lookupKV } from './lookup.js'
 import { plannedRead } from './plannedRead.js'
 import type { QueryPlan } from './queryPlan.js'
@@ -28,6 +28,7 @@ export const answerBeforeTokens = (
 ): unknown => {
   const fields = readEventFields(ctx.options, plan.operation, plan.slug, plan.query, started)
   ctx.emit({ type: 'miss', hedged: true, ...fields })
+  coldMiss(ctx)
   // Made before the result is handed on: Payload mutates it.
   const data = serializeResult(outcome.result)
   if (data === undefined) {

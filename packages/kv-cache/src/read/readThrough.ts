@@ -5,7 +5,7 @@ import type { StoredEntry } from '../storage/entryFormat.js'
 import type { CacheControl } from '../types.js'
 import { type DatabaseOutcome, readDatabase } from './databaseRead.js'
 import { fill, serialize } from './fill.js'
-import { hedgeDelay, safeUnder, within } from './hedge.js'
+import { coldMiss, hedgeDelay, safeUnder, within } from './hedge.js'
 import { type KVLookup, lookupKV, useKVHit } from './lookup.js'
 import type { PlannedRead } from './plannedRead.js'
 import { staleIfError } from './staleIfError.js'
@@ -105,6 +105,7 @@ const leadRead = async (
     // The database answered while KV was still looking: its answer goes out now; KV's, when it
     // comes, says whether to write the result there.
     ctx.emit({ type: 'miss', hedged: true, ...fields(ctx, read) })
+    coldMiss(ctx)
     const outcome = first.db
     const data = serialize(ctx, read, outcome.result)
     settle(data)
@@ -120,6 +121,7 @@ const leadRead = async (
     return useKVHit(ctx, read, hit).value
   }
   ctx.emit({ type: 'miss', ...fields(ctx, read) })
+  if (db) coldMiss(ctx) // KV was slower than the hedge, and had nothing
   if (control?.mode === 'cache-only') throw lead.onCacheOnlyMiss()
   return answer(await (db ?? readDatabase(read.call)), seen)
 }

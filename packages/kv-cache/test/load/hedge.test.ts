@@ -1,6 +1,8 @@
 import type { Payload } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CacheContext } from '../../src/context.js'
 import { getCacheStats } from '../../src/index.js'
+import { coldMiss, hedgeDelay } from '../../src/read/hedge.js'
 import { startWorld, type World } from './world.js'
 
 /**
@@ -60,4 +62,28 @@ describe('hedged lookups (sqlite, production KV rules with cold reads of seconds
     const third = await world.isolate({ timeoutMs: 10_000 })
     expect(await title(third.payload, id)).toBe('Saved meanwhile')
   }, 60_000)
+})
+
+describe('the hedge delay', () => {
+  const contextWith = (hotReadMs: number | undefined) =>
+    ({
+      options: { hedgeMs: 'auto' },
+      store: { hotReadMs },
+      hedging: { coldMissAt: Number.NEGATIVE_INFINITY },
+    }) as unknown as CacheContext
+
+  it('is a hot read plus a quarter and 1 ms, between 2 and 30 ms, and 10 ms before 8 reads', () => {
+    expect(hedgeDelay(contextWith(undefined))).toBe(10)
+    expect(hedgeDelay(contextWith(5))).toBe(8)
+    expect(hedgeDelay(contextWith(0))).toBe(2)
+    expect(hedgeDelay(contextWith(100))).toBe(30)
+  })
+
+  it('is 0 for 100 ms after a cold miss: cold reads come together', () => {
+    const ctx = contextWith(5)
+    coldMiss(ctx)
+    expect(hedgeDelay(ctx)).toBe(0)
+    ctx.hedging.coldMissAt -= 100
+    expect(hedgeDelay(ctx)).toBe(8)
+  })
 })
