@@ -11,6 +11,12 @@ export type LatencyModel = {
   kvWriteMs: number
   /** How long a key read (or written) at this location stays hot in its edge cache. */
   kvHotWindowMs: number
+  /**
+   * Cloudflare's cold-read tail: this share of cold reads takes `kvColdTailMs` instead of
+   * `kvColdMs` (published: cold p95 ≈ 50 ms, p99 ≈ 250 ms outside North America).
+   */
+  kvColdTailMs: number
+  kvColdTailShare: number
 }
 
 export type KVCounts = {
@@ -20,8 +26,11 @@ export type KVCounts = {
   keysRead: number
   /** Of which token / epoch keys. */
   tokenKeysRead: number
+  /** Puts and deletes KV accepted (what Cloudflare bills). */
   puts: number
   deletes: number
+  /** Puts and deletes refused with a 429: another write reached the key within the second. */
+  refused: number
   lists: number
 }
 
@@ -86,7 +95,10 @@ export const delayedD1 = (d1: D1Database, model: LatencyModel, counts: { queries
 
 /**
  * KV with the latency of one location: a key read or written here within `kvHotWindowMs` is hot,
- * otherwise cold; a bulk get waits for its slowest key. Counts what Cloudflare bills.
+ * otherwise cold (a share `kvColdTailShare` of cold reads, drawn from `random`, takes
+ * `kvColdTailMs`); a bulk get waits for its slowest key. A put or delete that reaches a key less
+ * than a second after the last accepted write to it is refused as production KV refuses it (the
+ * second counted from when a write reaches KV, after `kvWriteMs`). Counts what Cloudflare bills.
  */
 export const modelledKV = (
   kv: KVNamespace,
@@ -94,12 +106,25 @@ export const modelledKV = (
   counts: KVCounts,
   isToken: (key: string) => boolean,
   edge: Map<string, number>,
+  random: () => number,
 ) => {
   const readDelay = (key: string) => {
     const now = Date.now()
     const last = edge.get(key)
     edge.set(key, now)
-    return last !== undefined && now - last < model.kvHotWindowMs ? model.kvHotMs : model.kvColdMs
+    if (last !== undefined && now - last < model.kvHotWindowMs) return model.kvHotMs
+    return random() < model.kvColdTailShare ? model.kvColdTailMs : model.kvColdMs
+  }
+  const lastWrite = new Map<string, number>()
+  /** Takes a write that reached KV now, or refuses it (counted) as KV does. */
+  const accept = (verb: 'PUT' | 'DELETE', key: string) => {
+    const now = Date.now()
+    const last = lastWrite.get(key)
+    if (last !== undefined && now - last < 1_000) {
+      counts.refused++
+      throw new Error(`KV ${verb} failed: 429 Too Many Requests`)
+    }
+    lastWrite.set(key, now)
   }
   const get = async (key: string | string[], options?: unknown) => {
     const keys = Array.isArray(key) ? key : [key]
@@ -119,15 +144,17 @@ export const modelledKV = (
       return kv.getWithMetadata(key, options as never)
     },
     put: async (key: string, value: string, options?: unknown) => {
-      counts.puts++
       await sleep(model.kvWriteMs)
+      accept('PUT', key)
+      counts.puts++
       await kv.put(key, value, options as never)
       // Cloudflare: a write is visible at once in the location that made it (one location here).
       edge.set(key, Date.now())
     },
     delete: async (key: string) => {
-      counts.deletes++
       await sleep(model.kvWriteMs)
+      accept('DELETE', key)
+      counts.deletes++
       await kv.delete(key)
       edge.delete(key)
     },

@@ -41,6 +41,8 @@ export type ProductionRequest = {
   seed: number
   /** `payload-kv-cache` only: its admission policy (default: the package's default). */
   admission?: 'always' | 'reused'
+  /** `payload-kv-cache` only: `false` turns the hedge off (a miss waits for KV first). */
+  hedgeMs?: false
 }
 
 export type ProductionRun = {
@@ -99,12 +101,15 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
     tokenKeysRead: 0,
     puts: 0,
     deletes: 0,
+    refused: 0,
     lists: 0,
   }
   const edge = new Map<string, number>()
   const d1 = delayedD1(env.D1, latency, counts)
-  const kv = modelledKV(env.CACHE, latency, kvCounts, isInvalidationKey[design], edge)
-  const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}-${body.admission ?? 'default'}`
+  const tail = prng(body.seed + 1)
+  const kv = modelledKV(env.CACHE, latency, kvCounts, isInvalidationKey[design], edge, tail)
+  const variant = [body.admission ?? 'default', ...(body.hedgeMs === false ? ['nohedge'] : [])]
+  const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}-${variant.join('-')}`
   let pending: Promise<unknown>[] = []
   const background = (p: Promise<unknown>) => {
     pending.push(p.catch(() => undefined))
@@ -131,6 +136,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
               namespace,
               waitUntil: background,
               ...(body.admission ? { admission: body.admission } : {}),
+              ...(body.hedgeMs === false ? { hedgeMs: false as const } : {}),
             })
           : design === 'list-and-delete'
             ? listAndDelete(adapter, kv, background)
