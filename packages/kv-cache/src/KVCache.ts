@@ -5,6 +5,7 @@ import type { CacheStats } from './events/stats.js'
 import * as lifecycle from './lifecycle.js'
 import type { ResolvedOptions } from './options/resolveOptions.js'
 import { purge } from './purge.js'
+import { plansKept } from './read/queryPlan.js'
 import { read } from './read/read.js'
 import type { CacheEvent, InvalidationTarget, KVBinding } from './types.js'
 import { commit, rollback } from './write/commit.js'
@@ -91,10 +92,15 @@ export class KVCache {
   }
 
   stats(): CacheStats {
-    const { stats, store, memory, admission } = this.#ctx
+    const { stats, store, memory, admission, tokens, configured } = this.#ctx
     return stats.snapshot(
       store.circuit,
-      { entries: memory.size, bytes: memory.bytes },
+      {
+        entries: memory.size,
+        bytes: memory.bytes,
+        tokens: tokens.size,
+        plans: plansKept(configured),
+      },
       admission.budget(Date.now()),
     )
   }

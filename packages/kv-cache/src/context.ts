@@ -10,10 +10,13 @@ import { detectTopology } from './freshness/detectTopology.js'
 import type { FreshSource } from './freshness/freshSource.js'
 import { InvalidationTokens } from './invalidationTokens.js'
 import { KVStore } from './kv/kvStore.js'
+import { RecentWrites } from './kv/recentWrites.js'
 import { MemoryTier } from './memoryTier.js'
 import { type EntityPolicies, resolvePolicies } from './options/entityPolicies.js'
-import type { ResolvedOptions } from './options/resolveOptions.js'
+import { type ResolvedOptions, stateMaxBytes } from './options/resolveOptions.js'
+import { SharedReads } from './read/databaseRead.js'
 import { installClaimHooks, RequestClaims } from './request/requestClaims.js'
+import { clock, SPACING_MS } from './tokenWriter.js'
 import type { CacheEvent, KVBinding } from './types.js'
 import { PendingInvalidations } from './write/transactions.js'
 
@@ -67,12 +70,24 @@ export type CacheContext = {
   /** Invalidations of writes inside transactions, until they commit. */
   readonly pending: PendingInvalidations
   readonly background: Background
+  /** Write operations in flight in this isolate, and when the last one ended (`tokenWriter.ts`). */
+  readonly writes: { active: number; lastEndedAt: number }
+  /** Database reads shared by identical reads that have no cache key yet (`read/databaseRead.ts`). */
+  readonly databaseReads: SharedReads
   /** Reads in flight, by identity: identical reads wait for the first (`read/readThrough.ts`). */
   readonly inflight: Map<string, Promise<string | undefined>>
   /** Identities being read again in the background (`read/revalidate.ts`). */
   readonly revalidating: Set<string>
   /** `staleWhileRevalidate` in milliseconds. */
   readonly staleMs: number
+  /** `staleIfError` in milliseconds (0: off). */
+  readonly staleIfErrorMs: number
+  /** How long past its TTL an entry is kept, in memory and KV: the longer of the two windows. */
+  readonly keepMs: number
+  /** Entry keys written (or refused with a 429) a moment ago: a put now would lose. */
+  readonly recentWrites: RecentWrites
+  /** When this isolate last had a cold miss (`read/hedge.ts`, on `tokenWriter.clock`). */
+  readonly hedging: { coldMissAt: number }
   /** The longest TTL of any collection or global, in seconds: no entry lives longer. */
   readonly maxTtl: number
   readonly emit: (event: CacheEvent) => void
@@ -119,6 +134,24 @@ const installConfigured = (ctx: CacheContext): void => {
   )
 }
 
+/** A token's put gave up: an event each time, a warning at most once a minute. */
+const unwrittenReporter = (emit: (event: CacheEvent) => void, log: Log) => {
+  let saidAt = Number.NEGATIVE_INFINITY
+  let unsaid = 0
+  return (token: string, reason: string, attempts: number) => {
+    emit({ type: 'token-unwritten', token, reason, attempts })
+    unsaid++
+    const now = Date.now()
+    if (now - saidAt < 60_000) return
+    log(
+      'warn',
+      `payload-kv-cache: ${unsaid} invalidation(s) could not be written to KV (last: ${token}, ${reason} after ${attempts} attempt(s)); this isolate still reads its own writes and writes them again when KV answers or with its next invalidation; other isolates may serve the old entries until their TTL`,
+    )
+    saidAt = now
+    unsaid = 0
+  }
+}
+
 export const createContext = (
   payload: Payload,
   binding: KVBinding,
@@ -158,20 +191,28 @@ export const createContext = (
     emit,
     log,
   })
+  const writes = { active: 0, lastEndedAt: 0 }
+  const staleMs = options.staleWhileRevalidate * 1000
+  const staleIfErrorMs = options.staleIfError * 1000
+  const keepMs = Math.max(staleMs, staleIfErrorMs)
   const ctx: CacheContext = {
     payload,
     options,
     adapter,
     store,
-    memory: new MemoryTier(options.memoryMaxBytes),
+    memory: new MemoryTier(options.memoryMaxBytes, keepMs),
     tokens: new InvalidationTokens({
       store,
       namespace: options.namespace,
       maxStaleMs: options.invalidationCheckMs,
       timeoutMs: options.timeoutMs,
       // Tokens must outlive every entry keyed by them, or an expired token would revive old entries.
-      tokenTtl: maxTtl + options.staleWhileRevalidate + 86_400,
+      tokenTtl: maxTtl + options.staleWhileRevalidate + options.staleIfError + 86_400,
+      maxBytes: stateMaxBytes(options),
       background: background.run,
+      waitUntil: options.waitUntil !== undefined,
+      writes: () => writes,
+      gaveUp: unwrittenReporter(emit, log),
     }),
     fresh: topology.source,
     admission,
@@ -179,9 +220,15 @@ export const createContext = (
     claims: new RequestClaims(),
     pending: new PendingInvalidations(),
     background,
+    writes,
+    databaseReads: new SharedReads(),
     inflight: new Map(),
     revalidating: new Set(),
-    staleMs: options.staleWhileRevalidate * 1000,
+    staleMs,
+    staleIfErrorMs,
+    keepMs,
+    recentWrites: new RecentWrites(SPACING_MS, clock),
+    hedging: { coldMissAt: Number.NEGATIVE_INFINITY },
     maxTtl,
     emit,
     subscribe,

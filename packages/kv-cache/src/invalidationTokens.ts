@@ -1,6 +1,8 @@
 import { type KVStore, MIN_CACHE_TTL } from './kv/kvStore.js'
 import { tokenKey } from './storage/storageKeys.js'
 import { newTokenValue, snapshotPart, tokenTime, UNWRITTEN } from './storage/tokenValues.js'
+import { type Pin, type TokenState, TokenStates } from './tokenStates.js'
+import { TokenWriter } from './tokenWriter.js'
 
 /**
  * Invalidation state. Each token (see `storage/tokenNames.ts`) has a current value in KV, a unique random
@@ -14,17 +16,15 @@ import { newTokenValue, snapshotPart, tokenTime, UNWRITTEN } from './storage/tok
  * - old entries are never deleted, they are orphaned and expire by TTL.
  *
  * This isolate applies its own writes locally at once ("pins"), so read-your-writes holds here even
- * while KV still answers with the old token or the put is being retried.
+ * while KV still answers with the old token or the put is being retried (`tokenWriter.ts`: how
+ * the puts are spaced, gathered, retried and given up). What it knows per token is bounded in
+ * bytes (`tokenStates.ts`).
  */
-
-type Pin = { token: string; until: number }
-type TokenState = { kv: string | null; fetchedAt: number; pin?: Pin }
 
 /** Milliseconds a local pin outlives its successful put: KV's propagation bound plus its read cache. */
 const PIN_MS = 90_000
-/** KV accepts about one write a second to one key. */
-const KEY_WRITE_SPACING_MS = 1_000
-const MAX_RETRY_MS = 60_000
+/** This isolate's own token writes remembered (for `staleIfError`), beyond which a floor stands. */
+const MAX_OWN_WRITES = 10_000
 
 export type InvalidationTokensOptions = {
   store: KVStore
@@ -33,33 +33,66 @@ export type InvalidationTokensOptions = {
   timeoutMs: number
   /** Seconds a token key lives in KV: longer than any entry keyed by it. */
   tokenTtl: number
+  /** Bytes the per-token states may take (beside the memory tier). */
+  maxBytes: number
   /** Runs a background promise (waitUntil) or returns false when there is none. */
   background: (promise: Promise<unknown>) => boolean
+  /** Whether `background` keeps promises alive past a response (`waitUntil` given). */
+  waitUntil: boolean
+  /** Write operations of this isolate in flight, and when the last one ended. */
+  writes: () => { active: number; lastEndedAt: number }
+  /** A token's put gave up: logged and reported by the caller. */
+  gaveUp: (name: string, reason: string, attempts: number) => void
 }
 
 export class InvalidationTokens {
   readonly #options: InvalidationTokensOptions
-  readonly #states = new Map<string, TokenState>()
+  readonly #states: TokenStates
   readonly #fetching = new Map<string, Promise<void>>()
-  readonly #writing = new Map<string, Promise<void>>()
-  readonly #lastWriteAt = new Map<string, number>()
-  /** Set while the adapter is destroyed: puts stop retrying and their timers are cleared. */
-  #stopped = false
-  readonly #sleeping = new Map<ReturnType<typeof setTimeout>, () => void>()
+  readonly #writer: TokenWriter
+  /** Tokens whose puts gave up: written again with the next bump, or when KV answers again. */
+  readonly #unwritten = new Set<string>()
+  /** When this isolate last replaced each token (oldest first), for `staleIfError`. */
+  readonly #ownWrites = new Map<string, number>()
+  /** Own writes forgotten beyond `MAX_OWN_WRITES` are taken to be this recent. */
+  #ownWritesFloor = 0
+  #changes = 0
 
   constructor(options: InvalidationTokensOptions) {
     this.#options = options
+    this.#states = new TokenStates(options.maxBytes)
+    this.#writer = new TokenWriter({
+      put: (name, token) => options.store.put(this.#key(name), token, options.tokenTtl),
+      pending: (name) => {
+        const pin = this.#states.get(name)?.pin
+        return pin && pin.until === Number.POSITIVE_INFINITY ? pin : undefined
+      },
+      landed: (name, pin) => {
+        const state = this.#states.get(name)
+        this.#unwritten.delete(name)
+        if (!state || state.pin !== pin) return
+        pin.until = Date.now() + PIN_MS
+        state.kv = pin.token
+        this.#states.set(name, state, Date.now())
+      },
+      gaveUp: (name, reason, attempts) => {
+        this.#unwritten.add(name)
+        options.gaveUp(name, reason, attempts)
+      },
+      writes: options.writes,
+      gather: options.waitUntil,
+    })
+    options.store.onRecovered(() => this.#rewrite([...this.#unwritten]))
   }
 
-  /** Waits `ms`, or less when `stop()` is called meanwhile. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#sleeping.delete(timer)
-        resolve()
-      }, ms)
-      this.#sleeping.set(timer, resolve)
-    })
+  /** Per-token states kept, and the bytes they take. */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.#states.size, bytes: this.#states.bytes }
+  }
+
+  /** Moves on with every bump in this isolate: reads merged across it would miss a write. */
+  get changes(): number {
+    return this.#changes
   }
 
   /**
@@ -68,23 +101,30 @@ export class InvalidationTokens {
    * Returns the names of the tokens whose puts had not landed.
    */
   stop(): string[] {
-    this.#stopped = true
-    for (const [timer, wake] of this.#sleeping) {
-      clearTimeout(timer)
-      wake()
-    }
-    this.#sleeping.clear()
-    return [...this.#states].filter(([, s]) => s.pin?.until === Infinity).map(([name]) => name)
+    this.#writer.stop()
+    return this.#pinnedUnwritten()
   }
 
   /** After `stop()` (Payload's `connect` on hot reload): writes the tokens that did not land. */
   resume(): void {
-    if (!this.#stopped) return
-    this.#stopped = false
-    const unwritten = [...this.#states]
-      .filter(([, s]) => s.pin?.until === Infinity)
-      .map(([name]) => this.#write(name))
-    if (unwritten.length) this.#options.background(Promise.all(unwritten))
+    if (!this.#writer.stopped) return
+    this.#writer.resume()
+    this.#rewrite(this.#pinnedUnwritten())
+  }
+
+  #pinnedUnwritten(): string[] {
+    const out: string[] = []
+    for (const [name, state] of this.#states.entries()) {
+      if (state.pin?.until === Number.POSITIVE_INFINITY) out.push(name)
+    }
+    return out
+  }
+
+  /** Writes these tokens again: their puts gave up, or were stopped by a hot reload. */
+  #rewrite(names: readonly string[]): void {
+    for (const name of names) this.#unwritten.delete(name)
+    if (!names.length || this.#writer.stopped) return
+    this.#options.background(Promise.all(names.map((name) => this.#writer.write(name))))
   }
 
   #key(name: string): string {
@@ -115,14 +155,11 @@ export class InvalidationTokens {
       if (withAlong) alongValue = values.get(along) ?? null
       const now = Date.now()
       for (const name of chunk) {
-        const state = this.#states.get(name)
         const kv = values.get(this.#key(name)) ?? null
-        if (state) {
-          state.kv = kv
-          state.fetchedAt = now
-        } else {
-          this.#states.set(name, { kv, fetchedAt: now })
-        }
+        const state = this.#states.get(name) ?? { kv, fetchedAt: now }
+        state.kv = kv
+        state.fetchedAt = now
+        this.#states.set(name, state, now)
       }
     }
     return alongValue
@@ -149,6 +186,7 @@ export class InvalidationTokens {
     for (const name of names) {
       const state = this.#states.get(name)
       if (!state || now - state.fetchedAt > this.#options.maxStaleMs) return undefined
+      state.used = true
       out += snapshotPart(name, this.#effective(state, now))
     }
     return out
@@ -201,35 +239,56 @@ export class InvalidationTokens {
       if (!state || now - state.fetchedAt > this.#options.maxStaleMs * 2) {
         return { snapshot: undefined }
       }
+      state.used = true
       out += snapshotPart(name, this.#effective(state, now))
     }
     return alongValue === undefined ? { snapshot: out } : { snapshot: out, along: alongValue }
   }
 
   /**
+   * When this isolate last replaced any of these tokens (0: never, as far as it remembers), for
+   * `staleIfError`: an entry stored before it predates this isolate's own write.
+   */
+  lastOwnWrite(names: readonly string[]): number {
+    let last = this.#ownWritesFloor
+    for (const name of names) last = Math.max(last, this.#ownWrites.get(name) ?? 0)
+    return last
+  }
+
+  #noteOwnWrite(name: string, now: number): void {
+    this.#ownWrites.delete(name)
+    this.#ownWrites.set(name, now)
+    if (this.#ownWrites.size > MAX_OWN_WRITES) {
+      const [oldest, at] = this.#ownWrites.entries().next().value as [string, number]
+      this.#ownWrites.delete(oldest)
+      this.#ownWritesFloor = Math.max(this.#ownWritesFloor, at)
+    }
+  }
+
+  /**
    * Makes every entry keyed by these tokens stale: at once in this isolate, and in KV with one put
-   * per token (spaced one second apart per key, retried with backoff until it lands). `position`
-   * (see `storage/tokenValues.ts`) travels in the new values: how far the database had got.
+   * per token (see `tokenWriter.ts`). `position` (see `storage/tokenValues.ts`) travels in the new
+   * values: how far the database had got.
    */
   async bump(names: string[], position?: string): Promise<void> {
     const now = Date.now()
-    const immediate: Promise<void>[] = []
-    const queued: Promise<void>[] = []
+    this.#changes++
+    const writes: Promise<void>[] = []
     for (const name of names) {
-      const pin = { token: newTokenValue(now, position), until: Number.POSITIVE_INFINITY }
-      const state = this.#states.get(name)
-      if (state) state.pin = pin
-      else this.#states.set(name, { kv: null, fetchedAt: Number.NEGATIVE_INFINITY, pin })
-      const startsNow =
-        !this.#writing.has(name) && (this.#lastWriteAt.get(name) ?? 0) + KEY_WRITE_SPACING_MS <= now
-      ;(startsNow ? immediate : queued).push(this.#write(name))
+      const pin: Pin = { token: newTokenValue(now, position), until: Number.POSITIVE_INFINITY }
+      const state = this.#states.get(name) ?? { kv: null, fetchedAt: Number.NEGATIVE_INFINITY }
+      state.pin = pin
+      this.#states.set(name, state, now)
+      this.#noteOwnWrite(name, now)
+      this.#unwritten.delete(name)
+      if (!this.#writer.stopped) writes.push(this.#writer.write(name))
     }
-    // Puts that must wait for KV's one-write-a-second-per-key limit, and retries, never hold up
-    // the write that caused them; without waitUntil the first attempt is awaited so that it is not
-    // cut off when a Worker's response ends.
-    if (queued.length) this.#options.background(Promise.all(queued))
-    const first = Promise.all(immediate).then(() => undefined)
-    if (!this.#options.background(first)) await this.#firstAttempt(first)
+    // Tokens whose puts gave up earlier go along with this one.
+    if (this.#unwritten.size) this.#rewrite([...this.#unwritten])
+    // Retries never hold up the write that caused them; without waitUntil the first attempt is
+    // awaited so that it is not cut off when a Worker's response ends.
+    const all = Promise.all(writes).then(() => undefined)
+    if (!this.#options.background(all)) await this.#firstAttempt(all)
   }
 
   /** Waits for a put's first attempt (bounded by the KV timeout), not for its retries. */
@@ -242,42 +301,8 @@ export class InvalidationTokens {
     clearTimeout(timer)
   }
 
-  /** One writer a key: a bump while a put is in flight is folded into the next put. */
-  #write(name: string): Promise<void> {
-    const running = this.#writing.get(name)
-    if (running) return running.then(() => this.#write(name))
-    const writing = this.#put(name).finally(() => this.#writing.delete(name))
-    this.#writing.set(name, writing)
-    return writing
-  }
-
-  async #put(name: string): Promise<void> {
-    let delay = KEY_WRITE_SPACING_MS
-    for (;;) {
-      const state = this.#states.get(name)
-      const pin = state?.pin
-      if (this.#stopped || !state || !pin || pin.until !== Number.POSITIVE_INFINITY) return
-      const wait = (this.#lastWriteAt.get(name) ?? 0) + KEY_WRITE_SPACING_MS - Date.now()
-      if (wait > 0) await this.#sleep(wait)
-      if (this.#stopped) return
-      this.#lastWriteAt.set(name, Date.now())
-      const ok = await this.#options.store.put(this.#key(name), pin.token, this.#options.tokenTtl)
-      if (ok) {
-        // A newer bump while the put was in flight replaced the pin: loop to write that one.
-        if (state.pin === pin) {
-          pin.until = Date.now() + PIN_MS
-          state.kv = pin.token
-          return
-        }
-        continue
-      }
-      await this.#sleep(delay)
-      delay = Math.min(delay * 2, MAX_RETRY_MS)
-    }
-  }
-
   /** Waits for every invalidation put in flight (tests, graceful shutdown). */
   async settled(): Promise<void> {
-    while (this.#writing.size) await Promise.all(this.#writing.values())
+    await this.#writer.settled()
   }
 }

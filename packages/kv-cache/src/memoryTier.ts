@@ -9,6 +9,8 @@
 export type MemoryEntry = {
   data: string
   expiresAt: number
+  /** When its result was read from the database (the read began). */
+  storedAt: number
   /** Whether the entry is in KV too (read from it, or written to it); see `admission.ts`. */
   kv?: boolean
 }
@@ -17,11 +19,14 @@ type Slot = MemoryEntry & { snapshot: string; bytes: number }
 
 export class MemoryTier {
   readonly #maxBytes: number
+  /** How long past its expiry an entry is kept (`staleWhileRevalidate`, `staleIfError`). */
+  readonly #keepMs: number
   readonly #entries = new Map<string, Slot>()
   #bytes = 0
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, keepMs = 0) {
     this.#maxBytes = maxBytes
+    this.#keepMs = keepMs
   }
 
   get enabled(): boolean {
@@ -43,13 +48,22 @@ export class MemoryTier {
   get(query: string, snapshot: string, now: number, staleMs = 0): MemoryEntry | undefined {
     const slot = this.#entries.get(query)
     if (!slot || slot.snapshot !== snapshot) return undefined
-    this.#entries.delete(query)
-    if (slot.expiresAt + staleMs <= now) {
-      this.#bytes -= slot.bytes
+    if (slot.expiresAt + Math.max(staleMs, this.#keepMs) <= now) {
+      this.delete(query)
       return undefined
     }
+    if (slot.expiresAt + staleMs <= now) return undefined
+    this.#entries.delete(query)
     this.#entries.set(query, slot) // most recently used last
     return slot
+  }
+
+  /**
+   * The query's entry under whatever snapshot it has, expired or not, without touching the LRU
+   * order: what `staleIfError` may fall back on.
+   */
+  peek(query: string): (MemoryEntry & { snapshot: string }) | undefined {
+    return this.#entries.get(query)
   }
 
   /** Whether `get` would find it, without touching the LRU order. */

@@ -1,5 +1,6 @@
 import type { CollectionSlug, GlobalSlug } from 'payload'
 import type { ReadMethodName } from './adapter/adapterMethods.js'
+import type { KVErrorKind } from './kv/kvErrors.js'
 import type { KVNamespace } from './kv/kvNamespace.js'
 
 export type { KVNamespace }
@@ -142,9 +143,40 @@ export type KVCacheOptions = {
   hyperdrive?:
     | false
     | { cached: 'all' | 'replicas'; maxAge?: number; staleWhileRevalidate?: number }
-  /** Consecutive KV failures after which KV is skipped for `circuitCooldownMs`. Default `5`. */
+  /**
+   * How long a KV lookup may take before the database read starts beside it, in milliseconds: a
+   * lookup slower than a hot KV read is probably cold (Cloudflare: p95 ≈ 50 ms, p99 ≈ 250 ms
+   * outside North America), and a miss should not wait for it before asking the database.
+   * Whichever answers first answers the read; a KV hit that loses the race cost one database
+   * query. `'auto'`: this isolate's hot KV read time (the 25th percentile of its last reads) plus
+   * a quarter and 1 ms, between 2 and 30 ms, and 0 for 100 ms after a lookup that took longer and
+   * did not hit (cold reads come together). `false`: never — a miss waits for KV first, and a slow
+   * KV hit costs no database query (e.g. to spare D1's daily row reads). Default `'auto'`.
+   */
+  hedgeMs?: number | 'auto' | false
+  /**
+   * When the database read fails — an error that says the database is unavailable (D1's
+   * `Network connection lost.`, `D1 DB is overloaded`, a reset, its free plan's daily row limits,
+   * `Too many API requests by single worker invocation.`, a timeout, a refused or lost PostgreSQL
+   * connection), never a query error — a read may be answered with the last entry this isolate's
+   * memory or KV holds for the same query, when it was read from the database at most this many
+   * seconds ago, or expired at most this many seconds ago while still under the current tokens.
+   * Never for a logged-in user's read, a `refresh` or `staleIfError: false` request control, nor
+   * with an entry older than a write this isolate made to what it depends on. Each such answer is a
+   * `stale-if-error` event (and `staleIfError.served` in the statistics); the first of a minute is
+   * logged. KV keeps entries this much longer. `false` (or `0`) turns it off. Default `60`.
+   */
+  staleIfError?: number | false
+  /**
+   * Consecutive KV failures (timeouts and errors such as a 5xx; never a 429, which is contention on
+   * one key, nor KV's daily quota) after which KV is skipped. Default `5`.
+   */
   circuitThreshold?: number
-  /** Milliseconds KV is skipped after `circuitThreshold` failures, before it is probed. Default `30000`. */
+  /**
+   * The longest KV is skipped before one call probes it again, in milliseconds: the first probe
+   * comes after 1 s, each failed probe doubles the wait up to this. So an isolate uses KV again
+   * within this time of its recovery. Default `5000`.
+   */
   circuitCooldownMs?: number
   /** Every cache event, as a typed object (metrics, logs). Must not throw; errors are ignored. */
   onEvent?: (event: CacheEvent) => void
@@ -170,6 +202,11 @@ export type CacheControl = {
    * lookup and stores the fresh result. Default `'default'`.
    */
   mode?: 'cache-only' | 'default' | 'refresh'
+  /**
+   * `false`: when the database fails, this request gets the error, never an older entry (see the
+   * `staleIfError` option). Default: the option decides.
+   */
+  staleIfError?: boolean
 }
 
 /**
@@ -239,7 +276,30 @@ export type CacheEvent =
       type: 'revalidate'
       ok: boolean
     } & ReadEventBase)
-  | ({ type: 'miss' } & ReadEventBase)
+  | ({
+      type: 'miss'
+      /**
+       * KV was slower than the hedge (a lookup that is probably cold): the database read started
+       * beside it and answered first.
+       */
+      hedged?: true
+    } & ReadEventBase)
+  | ({
+      /**
+       * The database was unavailable for a read (`staleIfError`): `served: true` when an older
+       * entry answered instead (`tier`, and `ageMs`: how long ago its data was read from the
+       * database); `served: false` when none could (`reason`: the request forbids it, there was
+       * none, it predates this isolate's own write, or it is older than the window), and the
+       * database's error was thrown.
+       */
+      type: 'stale-if-error'
+      /** The database's error, its first line. */
+      error: string
+    } & (
+      | { served: true; tier: CacheTier; ageMs: number }
+      | { served: false; reason: 'forbidden' | 'none' | 'own-write' | 'too-old' }
+    ) &
+      ReadEventBase)
   | ({ type: 'bypass'; reason: BypassReason } & ReadEventBase)
   | ({ type: 'store'; bytes: number } & ReadEventBase)
   | ({ type: 'skip-size'; bytes: number } & ReadEventBase)
@@ -273,11 +333,41 @@ export type CacheEvent =
       ok: boolean
       /** Reads: the keys named, as KV bills them (a bulk get of n keys is n reads). */
       keys?: number
+      /**
+       * Why a call failed: `'rate-limited'` (429: another write reached the key within a second;
+       * contention, not an outage), `'quota'` (the day's allowance of this operation is spent),
+       * `'timeout'` (slower than `timeoutMs`) or `'failure'` (anything else, e.g. a 5xx). Only the
+       * last two count towards the circuit.
+       */
+      error?: KVErrorKind
+      /** Same as `error === 'timeout'`. */
       timeout?: boolean
+      /** UTF-8 bytes read or written. */
       bytes?: number
       durationMs: number
     }
-  | { type: 'circuit'; state: 'closed' | 'open'; reason?: string }
+  | {
+      /**
+       * An invalidation's KV put gave up (`reason`: the last failure; `'quota'` when KV's daily
+       * write quota is spent). This isolate still reads its own write; the token is written again
+       * with its next invalidation or when KV answers again (the circuit closes). Meanwhile other
+       * isolates may serve entries keyed by the old token, until their TTL.
+       */
+      type: 'token-unwritten'
+      /** The token's name, e.g. `c:posts:list`. */
+      token: string
+      reason: string
+      attempts: number
+    }
+  | {
+      /**
+       * `'open'`: KV is skipped after `circuitThreshold` failures in a row (again after a probe
+       * failed); `'half-open'`: one call probes it; `'closed'`: KV answered the probe.
+       */
+      type: 'circuit'
+      state: 'closed' | 'half-open' | 'open'
+      reason?: string
+    }
   | ({
       /**
        * A miss under tokens recording a write that a lagging layer (D1 or PostgreSQL read
@@ -304,14 +394,31 @@ export type CacheEvent =
   | ({
       /** A result stored in the memory tier but not written to KV. */
       type: 'kv-skip'
-      /** `'admission'`: not asked for twice yet; `'budget'`: `kvWriteBudget` spent for today. */
-      reason: 'admission' | 'budget'
+      /**
+       * `'admission'`: not asked for twice yet; `'budget'`: `kvWriteBudget` or KV's daily write
+       * quota spent for today; `'contention'`: a put would lose to a write KV has just taken for
+       * this key (this isolate's or another's, within KV's one write a second per key) or to an
+       * entry stored there under newer tokens.
+       */
+      reason: 'admission' | 'budget' | 'contention'
     } & ReadEventBase)
   | {
-      /** `kvWriteBudget` spent: fills are memory-only until the next UTC day. */
+      /**
+       * A day's KV allowance is spent, once a day: `reason: 'budget'` when this isolate made its
+       * `kvWriteBudget` writes (fills are memory-only until the next UTC day; tokens are still
+       * written); `reason: 'quota'` when KV refused an operation because the account's daily limit
+       * of it is spent (free plan: `KV put() limit exceeded for the day.`): the cache makes no such
+       * call until 00:00 UTC.
+       */
       type: 'kv-budget'
       state: 'exhausted'
-      limit: number
+      reason: 'budget' | 'quota'
+      /** The kind of operation spent (`'write'` for `kvWriteBudget`). */
+      op: KVOperation
+      /** `kvWriteBudget`, when that is the reason. */
+      limit?: number
       /** The UTC day, `YYYY-MM-DD`. */
       day: string
+      /** When calls resume: the next 00:00 UTC, as an ISO string. */
+      until: string
     }

@@ -51,7 +51,11 @@ describe("admission: 'reused' (sqlite)", () => {
     const first = await pair.cached.find(posts('once'))
     await pair.settle()
     expect(pair.kvCalls.counts.put).toBe(0)
-    expect(getCacheStats(pair.cached).kvWrites.skipped).toEqual({ admission: 1, budget: 0 })
+    expect(getCacheStats(pair.cached).kvWrites.skipped).toEqual({
+      admission: 1,
+      budget: 0,
+      contention: 0,
+    })
     expect(await pair.cached.find(posts('once'))).toEqual(first)
     expect(pair.db.count('find', 'posts')).toBe(1)
   })
@@ -120,8 +124,14 @@ describe('kvWriteBudget (sqlite)', () => {
       expect(pair.kvCalls.counts.put).toBe(BUDGET)
       const stats = getCacheStats(pair.cached)
       expect(stats.kvWrites).toEqual({
-        skipped: { admission: 0, budget: 3 },
-        budget: { limit: BUDGET, used: BUDGET, exhausted: true },
+        skipped: { admission: 0, budget: 3, contention: 0 },
+        budget: {
+          limit: BUDGET,
+          used: BUDGET,
+          exhausted: true,
+          reason: 'budget',
+          until: new Date(Math.ceil(Date.now() / 86_400_000) * 86_400_000).toISOString(),
+        },
       })
       // Memory still serves what KV did not get.
       pair.db.reset()

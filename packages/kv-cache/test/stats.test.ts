@@ -75,6 +75,7 @@ describe('statistics and events on sqlite', () => {
   const zero = {
     hits: { memory: 0, kv: 0 },
     misses: 0,
+    hedged: 0,
     bypasses: 0,
     stores: 0,
     skippedForSize: 0,
@@ -90,6 +91,7 @@ describe('statistics and events on sqlite', () => {
       const expected = {
         hits: { memory: 2, kv: 0 },
         misses: 1,
+        hedged: 0,
         bypasses: 0,
         stores: 1,
         skippedForSize: 0,
@@ -116,6 +118,7 @@ describe('statistics and events on sqlite', () => {
       const once = {
         hits: { memory: 1, kv: 0 },
         misses: 1,
+        hedged: 0,
         bypasses: 0,
         stores: 1,
         skippedForSize: 0,
@@ -131,6 +134,7 @@ describe('statistics and events on sqlite', () => {
       expect(total).toEqual({
         hits: { memory: 5, kv: 0 },
         misses: 5,
+        hedged: 0,
         bypasses: 1,
         stores: 5,
         skippedForSize: 0,
@@ -222,6 +226,9 @@ describe('statistics and events on sqlite', () => {
         operations: { read: 0, write: 0, delete: 0, list: 0 },
         errors: 0,
         timeouts: 0,
+        rateLimited: 0,
+        quotaExceeded: 0,
+        unwrittenTokens: 0,
         bytesRead: 0,
         bytesWritten: 0,
         circuit: 'closed',

@@ -26,6 +26,7 @@ import {
 } from '../src/storage/tokenNames.js'
 import {
   d1Position,
+  newestTokenTime,
   newTokenValue,
   parsePosition,
   positionOf,
@@ -92,13 +93,22 @@ describe('the storage format', () => {
     )
     const data = serializeResult({ docs: [], pagingCounter: Number.NaN }) as string
     expect(data).toBe('~[["NaN","pagingCounter"]]\n{"docs":[],"pagingCounter":null}')
-    const text = encodeEntry({ expiresAt: 1_800_000_000_000, identity, data })
-    expect(text).toBe(`e3\n1800000000000\n${identity}\n${data}`)
-    expect(decodeEntry(text)).toEqual({ expiresAt: 1_800_000_000_000, identity, data })
+    const entry = { expiresAt: 1_800_000_000_000, storedAt: 1_799_999_700_000, identity, data }
+    const text = encodeEntry(entry)
+    expect(text).toBe(`e3\n1800000000000\n1799999700000\n${identity}\n${data}`)
+    expect(decodeEntry(text)).toEqual(entry)
   })
 
   it('misses what is not an entry of this version, never misreads it', () => {
-    for (const raw of ['', 'e1\n1\nkey\n{}', 'e3\nsoon\nkey\n{}', 'e3\n1\nkey', '{"docs":[]}']) {
+    for (const raw of [
+      '',
+      'e1\n1\nkey\n{}',
+      'e2\n1\nkey\n{}',
+      'e3\nsoon\n1\nkey\n{}',
+      'e3\n1\nlater\nkey\n{}',
+      'e3\n1\n1\nkey',
+      '{"docs":[]}',
+    ]) {
       expect(decodeEntry(raw)).toBeUndefined()
     }
     // e2 entries were filled by versions that never waited for a lagging replica.
@@ -137,5 +147,18 @@ describe('the storage format', () => {
     // An id holding `=` and `;` cannot pass for a value: the names are matched in order.
     expect(snapshotValues(['all', 'c:posts:list'], snapshot)).toBeUndefined()
     expect(snapshotValues(names, `${snapshot}x`)).toBeUndefined()
+  })
+
+  it('writes a token value as its time and a random part, and a snapshot as name=value;', () => {
+    const token = newTokenValue(1_800_000_000_000)
+    expect(token).toMatch(/^mywpiww0-[0-9a-z]{16}$/)
+    expect(tokenTime(token)).toBe(1_800_000_000_000)
+    expect(tokenTime(UNWRITTEN)).toBe(0)
+    const names = ['all', 'c:posts:id:a=b;c']
+    const snapshot = names.map((name, i) => snapshotPart(name, i ? token : UNWRITTEN)).join('')
+    expect(snapshot).toBe(`all=0;c:posts:id:a=b;c=${token};`)
+    expect(snapshotValues(names, snapshot)).toEqual([UNWRITTEN, token])
+    expect(snapshotValues(['all'], snapshot)).toBeUndefined()
+    expect(newestTokenTime([UNWRITTEN, token])).toBe(1_800_000_000_000)
   })
 })

@@ -15,6 +15,13 @@
  * - KV write, `BENCH_KV_WRITE_MS` [100]: a put or delete to the central store; off the page's
  *   critical path when it runs in `waitUntil`.
  * - Hot window, `BENCH_KV_HOT_WINDOW_MS` [60000]: KV's default `cacheTtl` at the edge (60 s).
+ * - Cold tail, `BENCH_KV_COLD_TAIL_MS` [250] for `BENCH_KV_COLD_TAIL_PERCENT` [2] % of cold
+ *   reads: Cloudflare publishes cold reads at p95 ≈ 50 ms and p99 ≈ 250 ms outside North America.
+ * - KV takes one write a second per key: a put or delete that reaches a key sooner after the last
+ *   one is refused with production's `429 Too Many Requests` (counted, not billed).
+ * Designs: `BENCH_PRODUCTION_DESIGNS` [all four], comma-separated. Variants of `payload-kv-cache`
+ * at every N (`BENCH_PRODUCTION_VARIANTS` [1]; 0 skips them): `admission: 'reused'`, and
+ * `hedgeMs: false` (a miss waits for KV before asking the database).
  * Prices: Workers KV paid plan, reads $0.50 per million keys read (a bulk get bills every key),
  * writes, deletes and lists $5 per million. D1 and Workers request prices are the same for every
  * design and left out.
@@ -22,12 +29,8 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { int } from '../config.js'
-import type {
-  Design,
-  LatencyModel,
-  ProductionRequest,
-  ProductionRun,
-} from '../worker/production.js'
+import type { LatencyModel } from '../worker/latencyModels.js'
+import type { Design, ProductionRequest, ProductionRun } from '../worker/production.js'
 import type { BenchWorkerd } from '../workerd.js'
 
 export const productionConfig = () => ({
@@ -42,16 +45,36 @@ export const productionConfig = () => ({
     kvColdMs: int('BENCH_KV_COLD_MS', 60),
     kvWriteMs: int('BENCH_KV_WRITE_MS', 100),
     kvHotWindowMs: int('BENCH_KV_HOT_WINDOW_MS', 60_000),
+    kvColdTailMs: int('BENCH_KV_COLD_TAIL_MS', 250),
+    kvColdTailShare: int('BENCH_KV_COLD_TAIL_PERCENT', 2) / 100,
   } satisfies LatencyModel,
+  designs: designsOf(process.env.BENCH_PRODUCTION_DESIGNS),
+  variants: int('BENCH_PRODUCTION_VARIANTS', 1) === 1,
 })
 
 export const DESIGNS: Design[] = ['none', 'payload-kv-cache', 'list-and-delete', 'epoch-envelope']
+
+const designsOf = (raw: string | undefined): Design[] => {
+  if (raw === undefined || raw === '') return DESIGNS
+  const names = raw.split(',').map((name) => name.trim())
+  for (const name of names) {
+    if (!DESIGNS.includes(name as Design)) {
+      throw new Error(`BENCH_PRODUCTION_DESIGNS: ${name} is not one of ${DESIGNS.join(', ')}`)
+    }
+  }
+  // In the table's order, whatever the variable's.
+  return DESIGNS.filter((design) => names.includes(design))
+}
+
+/** The options of `payload-kv-cache` that its variants change. */
+type Variant = Pick<ProductionRequest, 'admission' | 'hedgeMs'>
+const VARIANTS: Variant[] = [{ admission: 'reused' }, { hedgeMs: false }]
 
 /** The figures of one design at one `requestsPerIsolate`, as `production.json` holds them. */
 export type ProductionPoint = {
   design: Design
   /** Set on variants: the option that differs from the package's defaults. */
-  options?: { admission: 'reused' }
+  options?: Variant
   /** Share of the uncached design's database queries this design avoided. */
   dbQueriesAvoided?: number
   requestsPerIsolate: number
@@ -70,6 +93,8 @@ export type ProductionPoint = {
   editorWrites: number
   pagesCheckedAfterWrite: number
   bootMsMean: number
+  /** Puts and deletes KV refused with a 429 (another write to the key within the second). */
+  kvRefusedPer1000Pages: number
 }
 
 const percentile = (values: number[], p: number) => {
@@ -100,6 +125,7 @@ export const pointOf = (run: ProductionRun): ProductionPoint => {
     editorWrites: run.writes,
     pagesCheckedAfterWrite: run.checkedAfterWrite,
     bootMsMean: Math.round(run.bootMsMean),
+    kvRefusedPer1000Pages: round((kv.refused / pages) * 1000, 1),
   }
 }
 
@@ -110,11 +136,7 @@ export async function production(
   log: (line: string) => void,
 ) {
   const config = productionConfig()
-  const run = (
-    design: Design,
-    requestsPerIsolate: number,
-    admission?: ProductionRequest['admission'],
-  ) =>
+  const run = (design: Design, requestsPerIsolate: number, variant: Variant = {}) =>
     workerd.call<ProductionRun>('/production', {
       design,
       requestsPerIsolate,
@@ -123,12 +145,12 @@ export async function production(
       posts,
       latency: config.latency,
       seed: 11,
-      ...(admission ? { admission } : {}),
+      ...variant,
     } satisfies ProductionRequest)
   const points: ProductionPoint[] = []
   let uncached: ProductionPoint | undefined
   for (const requestsPerIsolate of config.requestsPerIsolate) {
-    for (const design of DESIGNS) {
+    for (const design of config.designs) {
       // Without a cache an isolate keeps no state a page uses: one run stands for every N.
       if (design === 'none' && uncached) {
         points.push({ ...uncached, requestsPerIsolate })
@@ -143,11 +165,17 @@ export async function production(
       )
     }
   }
-  // The admission variant, at every N: what writing only reused results to KV trades.
+  // The variants, at every N: what writing only reused results to KV trades, and what the hedge
+  // buys (without it a miss waits for KV, cold or not, before asking the database).
   const variants: ProductionPoint[] = []
-  for (const requestsPerIsolate of config.requestsPerIsolate) {
-    const point = pointOf(await run('payload-kv-cache', requestsPerIsolate, 'reused'))
-    variants.push({ ...point, options: { admission: 'reused' } })
+  for (const options of config.variants ? VARIANTS : []) {
+    for (const requestsPerIsolate of config.requestsPerIsolate) {
+      const point = pointOf(await run('payload-kv-cache', requestsPerIsolate, options))
+      variants.push({ ...point, options })
+      log(
+        `  payload-kv-cache (${variantName(options)}) N=${requestsPerIsolate}: p50 / p95 ${point.pageP50Ms} / ${point.pageP95Ms} ms, ${point.dbQueriesPerPage} queries/page`,
+      )
+    }
   }
   const none = points.find((p) => p.design === 'none')
   for (const point of [...points, ...variants]) {
@@ -157,7 +185,7 @@ export async function production(
   }
   const out = { config, points, variants }
   await writeFile(join(resultsDir, 'production.json'), `${JSON.stringify(out, null, 2)}\n`)
-  const table = renderProduction([...points, ...variants])
+  const table = `${renderProduction([...points, ...variants])}\n${renderP95Target(points)}`
   await writeFile(join(resultsDir, 'production.md'), table)
   log(`\n${table}`)
   return out
@@ -176,12 +204,13 @@ export const renderProduction = (points: ProductionPoint[]): string => {
     'KV writes / 1000 pages',
     'KV lists / 1000',
     'KV round trips, fresh hit',
+    'KV writes refused (429) / 1000 pages',
     '$ / M pages',
     'stale (writing isolate)',
   ]
   const rows = points.map((p) => [
     p.requestsPerIsolate,
-    p.options ? `${p.design} (admission: ${p.options.admission})` : p.design,
+    p.options ? `${p.design} (${variantName(p.options)})` : p.design,
     `${Math.round((p.dbQueriesAvoided ?? 0) * 100)}%`,
     `${p.pageP50Ms} / ${p.pageP95Ms}`,
     p.dbQueriesPerPage,
@@ -190,8 +219,27 @@ export const renderProduction = (points: ProductionPoint[]): string => {
     p.kvWritesPer1000Pages,
     p.kvListsPer1000Pages,
     p.kvRoundTripsFreshHit,
+    p.kvRefusedPer1000Pages,
     p.usdPerMillionPages,
     `${p.staleReads} of ${p.pagesCheckedAfterWrite}`,
   ])
   return `${[head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`
+}
+
+const variantName = (options: Variant) =>
+  Object.entries(options)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join(', ')
+
+/** Issue 21's target, one line per N: the cached page's p95 no higher than the uncached one's. */
+export const renderP95Target = (points: ProductionPoint[]): string => {
+  const none = points.find((p) => p.design === 'none')
+  if (!none) return ''
+  return points
+    .filter((p) => p.design === 'payload-kv-cache' && !p.options)
+    .map(
+      (p) =>
+        `- N = ${p.requestsPerIsolate}: payload-kv-cache page p95 ${p.pageP95Ms} ms, uncached ${none.pageP95Ms} ms: ${p.pageP95Ms <= none.pageP95Ms ? 'met' : 'not met'} (cached p95 ≤ uncached p95)\n`,
+    )
+    .join('')
 }

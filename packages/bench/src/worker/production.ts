@@ -22,9 +22,11 @@
 import { sqliteD1Adapter } from '@payloadcms/db-d1-sqlite'
 import { BasePayload, type DatabaseAdapterObj, type Payload } from 'payload'
 import { withKVCache } from 'payload-kv-cache'
-import { type ConfigLike, fingerprint, isTokenKey, Schema } from 'payload-kv-cache/internal'
+import { isTokenKey } from 'payload-kv-cache/internal'
 import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
 import { prng } from 'payload-kv-cache-test-fixtures/seed'
+import { epochEnvelope, epochScopesOf, listAndDelete } from './emulatedDesigns.js'
+import { delayedD1, type KVCounts, type LatencyModel, modelledKV } from './latencyModels.js'
 import {
   addCacheFigures,
   type CacheFigures,
@@ -34,16 +36,6 @@ import {
 } from './replicaLag.js'
 
 export type Design = 'none' | 'payload-kv-cache' | 'list-and-delete' | 'epoch-envelope'
-
-/** Milliseconds per call; every figure a parameter (see `sections/production.ts` for sources). */
-export type LatencyModel = {
-  d1Ms: number
-  kvHotMs: number
-  kvColdMs: number
-  kvWriteMs: number
-  /** How long a key read (or written) at this location stays hot in its edge cache. */
-  kvHotWindowMs: number
-}
 
 export type ProductionRequest = {
   design: Design
@@ -62,6 +54,8 @@ export type ProductionRequest = {
    */
   replicaLagMs?: number
   replicaMs?: number
+  /** `payload-kv-cache` only: `false` turns the hedge off (a miss waits for KV first). */
+  hedgeMs?: false
 }
 
 export type ProductionRun = {
@@ -84,266 +78,7 @@ export type ProductionRun = {
   replica?: ReplicaFigures
 }
 
-type KVCounts = {
-  /** Calls (a bulk get is one). */
-  getCalls: number
-  /** Keys read: what Cloudflare bills. */
-  keysRead: number
-  /** Of which token / epoch keys. */
-  tokenKeysRead: number
-  puts: number
-  deletes: number
-  lists: number
-}
-
-const sleep = (ms: number) =>
-  ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
-
 type Env = { D1: D1Database; CACHE: KVNamespace; D1_REPLICA?: D1Database }
-
-/** The D1 binding with `d1Ms` added to every query (a batch is one round trip), counted. */
-export const delayedD1 = (d1: D1Database, model: LatencyModel, counts: { queries: number }) => {
-  const real = new WeakMap<object, D1PreparedStatement>()
-  const statement = (inner: D1PreparedStatement): D1PreparedStatement => {
-    const wrapped = new Proxy(inner, {
-      get(target, property) {
-        const value = Reflect.get(target, property, target)
-        if (typeof value !== 'function') return value
-        if (property === 'bind') {
-          return (...args: unknown[]) => statement(value.apply(target, args))
-        }
-        if (
-          property === 'all' ||
-          property === 'run' ||
-          property === 'first' ||
-          property === 'raw'
-        ) {
-          return async (...args: unknown[]) => {
-            counts.queries++
-            await sleep(model.d1Ms)
-            return value.apply(target, args)
-          }
-        }
-        return value.bind(target)
-      },
-    })
-    real.set(wrapped, inner)
-    return wrapped
-  }
-  return new Proxy(d1, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target)
-      if (typeof value !== 'function') return value
-      if (property === 'prepare') return (sql: string) => statement(value.call(target, sql))
-      if (property === 'batch') {
-        return async (statements: D1PreparedStatement[]) => {
-          counts.queries += statements.length
-          await sleep(model.d1Ms)
-          return value.call(
-            target,
-            statements.map((s) => real.get(s) ?? s),
-          )
-        }
-      }
-      if (property === 'exec') {
-        return async (sql: string) => {
-          counts.queries++
-          await sleep(model.d1Ms)
-          return value.call(target, sql)
-        }
-      }
-      return value.bind(target)
-    },
-  })
-}
-
-/**
- * KV with the latency of one location: a key read or written here within `kvHotWindowMs` is hot,
- * otherwise cold; a bulk get waits for its slowest key. Counts what Cloudflare bills.
- */
-const modelledKV = (
-  kv: KVNamespace,
-  model: LatencyModel,
-  counts: KVCounts,
-  isToken: (key: string) => boolean,
-  edge: Map<string, number>,
-) => {
-  const readDelay = (key: string) => {
-    const now = Date.now()
-    const last = edge.get(key)
-    edge.set(key, now)
-    return last !== undefined && now - last < model.kvHotWindowMs ? model.kvHotMs : model.kvColdMs
-  }
-  const get = async (key: string | string[], options?: unknown) => {
-    const keys = Array.isArray(key) ? key : [key]
-    counts.getCalls++
-    counts.keysRead += keys.length
-    counts.tokenKeysRead += keys.filter(isToken).length
-    await sleep(Math.max(...keys.map(readDelay)))
-    return (kv.get as (k: unknown, o?: unknown) => Promise<unknown>)(key, options)
-  }
-  return {
-    get,
-    getWithMetadata: async (key: string, options?: unknown) => {
-      counts.getCalls++
-      counts.keysRead++
-      if (isToken(key)) counts.tokenKeysRead++
-      await sleep(readDelay(key))
-      return kv.getWithMetadata(key, options as never)
-    },
-    put: async (key: string, value: string, options?: unknown) => {
-      counts.puts++
-      await sleep(model.kvWriteMs)
-      await kv.put(key, value, options as never)
-      // Cloudflare: a write is visible at once in the location that made it (one location here).
-      edge.set(key, Date.now())
-    },
-    delete: async (key: string) => {
-      counts.deletes++
-      await sleep(model.kvWriteMs)
-      await kv.delete(key)
-      edge.delete(key)
-    },
-    list: async (options?: unknown) => {
-      counts.lists++
-      await sleep(model.kvColdMs)
-      return kv.list(options as never)
-    },
-  } as unknown as KVNamespace
-}
-
-const READS = new Set(['find', 'findOne', 'count', 'findGlobal', 'queryDrafts', 'findVersions'])
-const WRITES = new Set([
-  'create',
-  'updateOne',
-  'updateMany',
-  'deleteOne',
-  'deleteMany',
-  'upsert',
-  'createGlobal',
-  'updateGlobal',
-  'createVersion',
-  'updateVersion',
-  'deleteVersions',
-  'createGlobalVersion',
-  'updateGlobalVersion',
-])
-
-type Args = Record<string, unknown>
-const slugOf = (args: Args) => String(args.collection ?? args.slug ?? args.global ?? '')
-const keyOf = (method: string, args: Args) => {
-  const { req: _req, ...rest } = args
-  return fingerprint(`${method}|${JSON.stringify(rest)}`)
-}
-
-/**
- * Wraps an adapter's reads and writes with `read(method, slug, args, call)` and
- * `write(slug, call)`, as the emulated designs need; everything else reaches the adapter.
- */
-const emulate = (
-  factory: DatabaseAdapterObj,
-  read: (
-    method: string,
-    slug: string,
-    args: Args,
-    call: () => Promise<unknown>,
-  ) => Promise<unknown>,
-  write: (slug: string, call: () => Promise<unknown>) => Promise<unknown>,
-): DatabaseAdapterObj => ({
-  ...factory,
-  init: (options) => {
-    const adapter = factory.init(options)
-    return new Proxy(adapter, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver)
-        if (typeof value !== 'function' || typeof property !== 'string') return value
-        const call = (args: unknown[]) => () => Promise.resolve(value.apply(target, args))
-        if (READS.has(property)) {
-          return (...args: unknown[]) =>
-            read(property, slugOf((args[0] ?? {}) as Args), (args[0] ?? {}) as Args, call(args))
-        }
-        if (WRITES.has(property)) {
-          return (...args: unknown[]) => write(slugOf((args[0] ?? {}) as Args), call(args))
-        }
-        return value
-      },
-    })
-  },
-})
-
-/** list-and-delete: one entry per query under `lad:<slug>:`; a write lists and deletes them all. */
-const listAndDelete = (
-  factory: DatabaseAdapterObj,
-  kv: KVNamespace,
-  background: (p: Promise<unknown>) => void,
-) =>
-  emulate(
-    factory,
-    async (method, slug, args, call) => {
-      const key = `lad:${slug}:${keyOf(method, args)}`
-      const hit = await kv.get(key)
-      if (hit !== null) return JSON.parse(hit)
-      const result = await call()
-      if (result !== undefined) background(kv.put(key, JSON.stringify(result)))
-      return result
-    },
-    async (slug, call) => {
-      const result = await call()
-      let cursor: string | undefined
-      do {
-        const page = await kv.list({ prefix: `lad:${slug}:`, ...(cursor ? { cursor } : {}) })
-        await Promise.all(page.keys.map((key) => kv.delete(key.name)))
-        cursor = page.list_complete ? undefined : page.cursor
-      } while (cursor)
-      return result
-    },
-  )
-
-/**
- * The epochs a read of `slug` carries: the collections it can return data of (the cache's own
- * `Schema.reachable`: relationships, uploads, joins, transitively), and a global's own epoch.
- */
-const epochScopesOf = (config: Awaited<ReturnType<typeof buildTestConfig>>) => {
-  const schema = new Schema(config as unknown as ConfigLike, { name: 'sqlite' })
-  const out = new Map<string, string[]>()
-  for (const { slug } of config.collections) {
-    out.set(slug, [...schema.reachable('collection', slug)].sort())
-  }
-  for (const { slug } of config.globals) {
-    out.set(slug, [slug, ...schema.reachable('global', slug)].sort())
-  }
-  return out
-}
-
-/** epoch-envelope: value and epochs in one bulk get; valid when the epochs it carries are current. */
-const epochEnvelope = (
-  factory: DatabaseAdapterObj,
-  kv: KVNamespace,
-  background: (p: Promise<unknown>) => void,
-  dependencies: Map<string, string[]>,
-) =>
-  emulate(
-    factory,
-    async (method, slug, args, call) => {
-      const key = `env:${slug}:${keyOf(method, args)}`
-      const epochKeys = (dependencies.get(slug) ?? [slug]).map((s) => `env:epoch:${s}`)
-      const found = (await kv.get([key, ...epochKeys])) as unknown as Map<string, string | null>
-      const epochs = epochKeys.map((k) => found.get(k) ?? '0')
-      const raw = found.get(key)
-      if (raw) {
-        const entry = JSON.parse(raw) as { epochs: string[]; data: unknown }
-        if (entry.epochs.join() === epochs.join()) return entry.data
-      }
-      const result = await call()
-      if (result !== undefined) background(kv.put(key, JSON.stringify({ epochs, data: result })))
-      return result
-    },
-    async (slug, call) => {
-      const result = await call()
-      await kv.put(`env:epoch:${slug}`, crypto.randomUUID())
-      return result
-    },
-  )
 
 const isInvalidationKey: Record<Design, (key: string) => boolean> = {
   none: () => false,
@@ -383,6 +118,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
     tokenKeysRead: 0,
     puts: 0,
     deletes: 0,
+    refused: 0,
     lists: 0,
   }
   const edge = new Map<string, number>()
@@ -398,8 +134,14 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
         )
   const d1 = replicated ? replicated.binding : primaryD1
   let cache: CacheFigures | undefined
-  const kv = modelledKV(env.CACHE, latency, kvCounts, isInvalidationKey[design], edge)
-  const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}-${body.admission ?? 'default'}${replicated ? `-lag${body.replicaLagMs}` : ''}`
+  const tail = prng(body.seed + 1)
+  const kv = modelledKV(env.CACHE, latency, kvCounts, isInvalidationKey[design], edge, tail)
+  const variant = [
+    body.admission ?? 'default',
+    ...(body.hedgeMs === false ? ['nohedge'] : []),
+    ...(replicated ? [`lag${body.replicaLagMs}`] : []),
+  ]
+  const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}-${variant.join('-')}`
   let pending: Promise<unknown>[] = []
   const background = (p: Promise<unknown>) => {
     pending.push(p.catch(() => undefined))
@@ -430,6 +172,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
               namespace,
               waitUntil: background,
               ...(body.admission ? { admission: body.admission } : {}),
+              ...(body.hedgeMs === false ? { hedgeMs: false as const } : {}),
             })
           : design === 'list-and-delete'
             ? listAndDelete(adapter, kv, background)

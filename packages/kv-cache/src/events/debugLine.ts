@@ -18,6 +18,10 @@ export const debugLine = (event: CacheEvent): string | undefined => {
       return `kv-cache ${event.operation} ${event.slug} ${event.key} miss:not-json ${event.durationMs}ms`
     case 'lag':
       return `kv-cache ${event.operation} ${event.slug} ${event.key} lag:${event.layer}:${event.action} ${event.durationMs}ms`
+    case 'stale-if-error':
+      return event.served
+        ? `kv-cache ${event.operation} ${event.slug} ${event.key} stale-if-error:${event.tier} ${Math.round(event.ageMs / 1000)}s-old (${event.error}) ${event.durationMs}ms`
+        : `kv-cache ${event.operation} ${event.slug} ${event.key} database-error:${event.reason} (${event.error}) ${event.durationMs}ms`
     case 'invalidate':
       return `kv-cache invalidate ${event.targets.join(' ')}`
     default:

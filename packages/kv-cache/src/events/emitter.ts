@@ -31,7 +31,7 @@ export const createEmitter = ({
   const listeners = new Set<(event: CacheEvent) => void>()
   const emit = (event: CacheEvent) => {
     stats.record(event)
-    if (event.type === 'kv' && event.op === 'write' && event.ok) admission.wrote(Date.now())
+    admission.record(event, Date.now())
     if (debug) {
       const line = debugLine(event)
       if (line) log('info', line)

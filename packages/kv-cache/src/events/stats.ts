@@ -1,10 +1,13 @@
 import type { BudgetState } from '../admission.js'
+import type { CircuitState } from '../kv/circuit.js'
 import type { CacheEvent, KVOperation } from '../types.js'
 
 /** Counters of one collection or global and one read operation. */
 export type ReadStats = {
   hits: { memory: number; kv: number }
   misses: number
+  /** Of `misses`, those the database answered while a slow KV lookup was still running. */
+  hedged: number
   bypasses: number
   stores: number
   skippedForSize: number
@@ -26,13 +29,39 @@ export type CacheStats = {
   invalidations: Record<string, number>
   kv: {
     operations: Record<KVOperation, number>
+    /** Failed calls that count towards the circuit: timeouts and errors such as a 5xx. */
     errors: number
+    /** Of `errors`, the calls slower than `timeoutMs`. */
     timeouts: number
+    /**
+     * Writes KV refused with a 429 because another write reached the key within a second
+     * (contention on one key, not counted in `errors`): a fill that lost the race to another
+     * isolate, or a token write retried later.
+     */
+    rateLimited: number
+    /** Calls KV refused because the day's allowance of that operation is spent (free plan). */
+    quotaExceeded: number
+    /**
+     * Invalidations whose KV put gave up after its bounded retries (event `token-unwritten`):
+     * written again with the next invalidation or when KV answers again.
+     */
+    unwrittenTokens: number
+    /** UTF-8 bytes. */
     bytesRead: number
     bytesWritten: number
-    circuit: 'closed' | 'open'
+    circuit: CircuitState
   }
-  memory: { entries: number; bytes: number }
+  /**
+   * The memory tier's entries and bytes (within `memory.maxBytes`), and beside it what this isolate
+   * keeps per token and per query, each within an eighth of `memory.maxBytes` (at least 256 KiB):
+   * the invalidation tokens it knows, and the plans of the queries it has seen.
+   */
+  memory: {
+    entries: number
+    bytes: number
+    tokens: { entries: number; bytes: number }
+    plans: { entries: number; bytes: number }
+  }
   /**
    * What the KV operations counted above cost at Cloudflare's paid prices (reads $0.50 a million,
    * writes, deletes and lists $5 a million), from this isolate's own counters since the last
@@ -48,9 +77,14 @@ export type CacheStats = {
    * shown to have caught up, and read but not stored.
    */
   lag: { bookmark: number; primary: number; replica: number; notStored: number }
+  /**
+   * Reads the database could not answer (`staleIfError`): `served` were answered with an older
+   * entry, `refused` got the database's error (none could be served, or the request forbids it).
+   */
+  staleIfError: { served: number; refused: number }
   /** Results stored in memory but not written to KV (see the `admission` and `kvWriteBudget` options). */
   kvWrites: {
-    skipped: { admission: number; budget: number }
+    skipped: { admission: number; budget: number; contention: number }
     /** Today's `kvWriteBudget` in this isolate; absent without one. Not zeroed by a reset. */
     budget?: BudgetState
   }
@@ -59,6 +93,7 @@ export type CacheStats = {
 const emptyRead = (): ReadStats => ({
   hits: { memory: 0, kv: 0 },
   misses: 0,
+  hedged: 0,
   bypasses: 0,
   stores: 0,
   skippedForSize: 0,
@@ -81,9 +116,10 @@ export class StatsRecorder {
   #reads = new Map<string, Map<string, ReadStats>>()
   #invalidations: Record<string, number> = {}
   #kv = this.#emptyKV()
-  #skipped = { admission: 0, budget: 0 }
+  #skipped = { admission: 0, budget: 0, contention: 0 }
   #stale = { served: 0, refreshed: 0, failed: 0 }
   #lag = { bookmark: 0, primary: 0, replica: 0, notStored: 0 }
+  #staleIfError = { served: 0, refused: 0 }
 
   #emptyKV() {
     return {
@@ -91,6 +127,9 @@ export class StatsRecorder {
       keysRead: 0,
       errors: 0,
       timeouts: 0,
+      rateLimited: 0,
+      quotaExceeded: 0,
+      unwrittenTokens: 0,
       bytesRead: 0,
       bytesWritten: 0,
     }
@@ -119,8 +158,14 @@ export class StatsRecorder {
       case 'revalidate':
         this.#stale[event.ok ? 'refreshed' : 'failed']++
         break
-      case 'miss':
-        this.#read(event.slug, event.operation).misses++
+      case 'miss': {
+        const stats = this.#read(event.slug, event.operation)
+        stats.misses++
+        if (event.hedged) stats.hedged++
+        break
+      }
+      case 'stale-if-error':
+        this.#staleIfError[event.served ? 'served' : 'refused']++
         break
       case 'bypass':
         this.#read(event.slug, event.operation).bypasses++
@@ -142,7 +187,9 @@ export class StatsRecorder {
       case 'kv':
         this.#kv.operations[event.op]++
         if (event.op === 'read') this.#kv.keysRead += event.keys ?? 1
-        if (!event.ok) {
+        if (event.error === 'rate-limited') this.#kv.rateLimited++
+        else if (event.error === 'quota') this.#kv.quotaExceeded++
+        else if (!event.ok) {
           this.#kv.errors++
           if (event.timeout) this.#kv.timeouts++
         }
@@ -153,6 +200,9 @@ export class StatsRecorder {
         break
       case 'kv-skip':
         this.#skipped[event.reason]++
+        break
+      case 'token-unwritten':
+        this.#kv.unwrittenTokens++
         break
       case 'lag':
         this.#lag[event.action === 'not-stored' ? 'notStored' : event.action]++
@@ -166,8 +216,18 @@ export class StatsRecorder {
   }
 
   snapshot(
-    circuit: 'closed' | 'open',
-    memory: { entries: number; bytes: number },
+    circuit: CircuitState,
+    /**
+     * The memory tier's entries and bytes (within `memory.maxBytes`), and beside it what this isolate
+     * keeps per token and per query, each within an eighth of `memory.maxBytes` (at least 256 KiB):
+     * the invalidation tokens it knows, and the plans of the queries it has seen.
+     */
+    memory: {
+      entries: number
+      bytes: number
+      tokens: { entries: number; bytes: number }
+      plans: { entries: number; bytes: number }
+    },
     budget: BudgetState | undefined,
   ): CacheStats {
     const reads: CacheStats['reads'] = {}
@@ -179,6 +239,7 @@ export class StatsRecorder {
         total.hits.memory += stats.hits.memory
         total.hits.kv += stats.hits.kv
         total.misses += stats.misses
+        total.hedged += stats.hedged
         total.bypasses += stats.bypasses
         total.stores += stats.stores
         total.skippedForSize += stats.skippedForSize
@@ -204,6 +265,7 @@ export class StatsRecorder {
       memory,
       staleWhileRevalidate: { ...this.#stale },
       lag: { ...this.#lag },
+      staleIfError: { ...this.#staleIfError },
       kvWrites: { skipped: { ...this.#skipped }, ...(budget ? { budget } : {}) },
     }
   }
@@ -212,8 +274,9 @@ export class StatsRecorder {
     this.#reads = new Map()
     this.#invalidations = {}
     this.#kv = this.#emptyKV()
-    this.#skipped = { admission: 0, budget: 0 }
+    this.#skipped = { admission: 0, budget: 0, contention: 0 }
     this.#stale = { served: 0, refreshed: 0, failed: 0 }
     this.#lag = { bookmark: 0, primary: 0, replica: 0, notStored: 0 }
+    this.#staleIfError = { served: 0, refused: 0 }
   }
 }

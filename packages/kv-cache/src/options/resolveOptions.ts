@@ -27,7 +27,20 @@ export type ResolvedOptions = Required<
     admission: NonNullable<KVCacheOptions['admission']>
     /** `undefined`: not given (detected at start-up); `false`: no cache; else with its window. */
     hyperdrive: false | HyperdriveCache | undefined
+    /** Seconds; `0` when off. */
+    staleIfError: number
+    hedgeMs: number | 'auto' | false
   }
+
+/**
+ * Bytes each kind of per-query and per-token state may take beside the memory tier (token states,
+ * query plans): an eighth of `memory.maxBytes`, at least 256 KiB.
+ */
+export const stateMaxBytes = (options: Pick<ResolvedOptions, 'memoryMaxBytes'>): number =>
+  Math.max(256 * 1024, Math.floor(options.memoryMaxBytes / 8))
+
+/** KV's largest value, 25 MiB: an entry (its header and identity, then the result) must fit. */
+const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024
 
 const ADMISSIONS: ReadonlySet<string> = new Set(['always', 'reused'])
 
@@ -39,6 +52,10 @@ const positiveInteger = (value: unknown, name: string, unit: string): number => 
   }
   return value
 }
+
+/** Like `positiveInteger`, zero allowed. */
+const wholeNumber = (value: unknown, name: string, unit: string): number =>
+  value === 0 ? 0 : positiveInteger(value, name, unit)
 
 const checkPolicies = (policies: unknown, name: string): void => {
   if (policies === undefined) return
@@ -71,6 +88,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
   'enabled',
   'globals',
   'hyperdrive',
+  'hedgeMs',
   'invalidationCheckMs',
   'key',
   'kvWriteBudget',
@@ -79,6 +97,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof KVCacheOptions>([
   'memory',
   'namespace',
   'onEvent',
+  'staleIfError',
   'staleWhileRevalidate',
   'timeoutMs',
   'ttl',
@@ -157,12 +176,22 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
       `admission must be one of ${[...ADMISSIONS].map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(admission)}`,
     )
   }
+  const staleIfError = options.staleIfError ?? 60
+  const maxEntryBytes =
+    options.maxEntryBytes === undefined
+      ? 1024 * 1024
+      : positiveInteger(options.maxEntryBytes, 'maxEntryBytes', 'bytes')
+  if (maxEntryBytes > MAX_KV_VALUE_BYTES - 64 * 1024) {
+    throw new KVCacheConfigError(
+      `maxEntryBytes must leave room under KV's 25 MiB value limit for the entry's header (at most ${MAX_KV_VALUE_BYTES - 64 * 1024}), got ${maxEntryBytes}`,
+    )
+  }
   return {
     admission,
     authenticatedReads,
     circuitCooldownMs:
       options.circuitCooldownMs === undefined
-        ? 30_000
+        ? 5_000
         : positiveInteger(options.circuitCooldownMs, 'circuitCooldownMs', 'milliseconds'),
     circuitThreshold:
       options.circuitThreshold === undefined
@@ -176,15 +205,16 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
         : !booleanOption(options.disabled, 'disabled', false),
     globals: options.globals,
     hyperdrive: hyperdriveOption(options.hyperdrive),
+    hedgeMs:
+      options.hedgeMs === undefined || options.hedgeMs === 'auto' || options.hedgeMs === false
+        ? (options.hedgeMs ?? 'auto')
+        : wholeNumber(options.hedgeMs, 'hedgeMs', "milliseconds (or 'auto' or false)"),
     key: options.key,
     kvWriteBudget:
       options.kvWriteBudget === undefined
         ? undefined
         : positiveInteger(options.kvWriteBudget, 'kvWriteBudget', 'KV writes a day'),
-    maxEntryBytes:
-      options.maxEntryBytes === undefined
-        ? 1024 * 1024
-        : positiveInteger(options.maxEntryBytes, 'maxEntryBytes', 'bytes'),
+    maxEntryBytes,
     invalidationCheckMs:
       checkMs === undefined
         ? 5_000
@@ -196,6 +226,10 @@ export const resolveOptions = (options: KVCacheOptions = {}): ResolvedOptions =>
     memoryMaxBytes,
     namespace,
     onEvent: options.onEvent,
+    staleIfError:
+      staleIfError === false || staleIfError === 0
+        ? 0
+        : positiveInteger(staleIfError, 'staleIfError', 'seconds (or false)'),
     staleWhileRevalidate:
       options.staleWhileRevalidate === undefined || options.staleWhileRevalidate === 0
         ? 0

@@ -1,8 +1,11 @@
 import type { CacheContext } from '../context.js'
 import { readEventFields } from '../events/readEvent.js'
 import type { MemoryEntry } from '../memoryTier.js'
-import { encodeEntry } from '../storage/entryFormat.js'
+import { encodeEntry, type StoredEntry, snapshotOfIdentity } from '../storage/entryFormat.js'
 import { serializeResult } from '../storage/serializeResult.js'
+import { snapshotValues, tokenTime } from '../storage/tokenValues.js'
+import { overBytes, utf8Bytes } from '../storage/utf8Bytes.js'
+import { SPACING_MS } from '../tokenWriter.js'
 import type { PlannedRead } from './plannedRead.js'
 
 const eventFields = (ctx: CacheContext, read: PlannedRead, started = read.started) =>
@@ -27,50 +30,109 @@ export const serialize = (
   return data
 }
 
-/** Writes an entry to KV in the background, for what is left of its TTL. */
+/**
+ * Whether the entry KV already holds for this query makes a put pointless: it was stored under
+ * newer tokens than this read's (a put would replace a newer answer with an older one), or —
+ * when this isolate did not write it — within KV's one-write-a-second window, so another isolate
+ * has just written it and a put now would be refused.
+ */
+const kvHasNewer = (
+  read: PlannedRead,
+  seen: StoredEntry | undefined,
+  now: number,
+  ownRecent: boolean,
+): boolean => {
+  if (!seen) return false
+  if (!ownRecent && now - seen.storedAt < SPACING_MS) return true
+  const query = read.plan.query
+  const theirs = snapshotValues(read.plan.tokenNames, snapshotOfIdentity(seen.identity, query))
+  const ours = snapshotValues(read.plan.tokenNames, read.snapshot)
+  if (!theirs || !ours) return false
+  return theirs.some((value, i) => tokenTime(value) > tokenTime(ours[i]))
+}
+
+/**
+ * Writes an entry to KV in the background, for what is left of its TTL (and the windows past it),
+ * unless the put could only lose: KV is skipped (circuit open, daily quota), another isolate's
+ * write to the key won a moment ago (a put KV refused with a 429), or `seen` — what the lookup
+ * found in KV — is newer. A key this isolate wrote less than a second ago is written again when
+ * KV will take it, with the newest entry by then.
+ */
 export const putEntry = (
   ctx: CacheContext,
   read: PlannedRead,
   entry: MemoryEntry,
   now: number,
+  seen?: StoredEntry,
 ): void => {
-  // KV keeps it through the stale window too (KV's own expirationTtl, at least 60 s).
-  const ttl = Math.ceil((entry.expiresAt + ctx.staleMs - now) / 1000)
-  if (ttl <= 0) return
-  const text = encodeEntry({
-    expiresAt: entry.expiresAt,
-    identity: read.identity,
-    data: entry.data,
-  })
-  ctx.background.run(ctx.store.put(read.plan.storeKey(), text, ttl))
+  const key = read.plan.storeKey()
+  const recent = ctx.recentWrites.check(key)
+  if (recent === 'refused' || kvHasNewer(read, seen, now, recent !== undefined)) {
+    ctx.emit({ type: 'kv-skip', reason: 'contention', ...eventFields(ctx, read) })
+    return
+  }
+  const write = () => {
+    const at = Date.now()
+    // KV keeps it through the stale windows too (KV's own expirationTtl, at least 60 s).
+    const ttl = Math.ceil((entry.expiresAt + ctx.keepMs - at) / 1000)
+    if (ttl <= 0 || !ctx.store.writable) return
+    ctx.recentWrites.note(key)
+    const text = encodeEntry({
+      expiresAt: entry.expiresAt,
+      storedAt: entry.storedAt,
+      identity: read.identity,
+      data: entry.data,
+    })
+    ctx.background.run(
+      ctx.store.put(key, text, ttl).then((outcome) => {
+        if (!outcome.ok && outcome.error === 'rate-limited') {
+          ctx.recentWrites.note(key, true)
+        }
+      }),
+    )
+  }
+  if (recent === undefined) write()
+  else {
+    const waiting = ctx.recentWrites.later(key, write)
+    if (waiting) ctx.background.run(waiting)
+  }
 }
 
 /**
  * Stores a result's text: in memory, and in KV unless admission or the day's KV write budget
- * keeps it out. Results over `maxEntryBytes` are not stored at all.
+ * keeps it out. Results over `maxEntryBytes` (UTF-8 bytes, as KV counts them) are not stored at
+ * all. `seen` is what the lookup found in KV for this query, if anything.
  */
 export const fill = (
   ctx: CacheContext,
   read: PlannedRead,
   data: string,
   started = read.started,
+  seen?: StoredEntry,
 ): void => {
-  const bytes = data.length
-  if (bytes > ctx.options.maxEntryBytes) {
-    ctx.emit({ type: 'skip-size', bytes, ...eventFields(ctx, read, started) })
+  if (overBytes(data, ctx.options.maxEntryBytes)) {
+    ctx.emit({ type: 'skip-size', bytes: utf8Bytes(data), ...eventFields(ctx, read, started) })
     return
   }
   // The expiry travels with the entry: KV rejects expirationTtl under 60 s, ours may be shorter.
   const now = Date.now()
-  const entry: MemoryEntry = { data, expiresAt: now + read.ttl * 1000, kv: false }
-  ctx.emit({ type: 'store', bytes, ...eventFields(ctx, read, started) })
-  if (ctx.store.available) {
+  const entry: MemoryEntry = {
+    data,
+    expiresAt: now + read.ttl * 1000,
+    storedAt: started,
+    kv: false,
+  }
+  ctx.emit({ type: 'store', bytes: utf8Bytes(data), ...eventFields(ctx, read, started) })
+  if (seen?.identity === read.identity && seen.expiresAt > now) {
+    entry.kv = true // KV holds this very answer already (the database answered first)
+  } else if (ctx.store.writable) {
     const skip = ctx.admission.decide(read.plan.admissionKey, now, read.ttl * 1000)
     if (skip) {
       ctx.emit({ type: 'kv-skip', reason: skip, ...eventFields(ctx, read, started) })
     } else {
+      // In KV from here on: written now, or left to another isolate's newer write.
       entry.kv = true
-      putEntry(ctx, read, entry, now)
+      putEntry(ctx, read, entry, now, seen)
     }
   }
   if (ctx.memory.enabled) ctx.memory.set(read.plan.query, read.snapshot, entry)
@@ -82,8 +144,9 @@ export const store = (
   read: PlannedRead,
   result: unknown,
   started = read.started,
+  seen?: StoredEntry,
 ): string | undefined => {
   const data = serialize(ctx, read, result, started)
-  if (data !== undefined) fill(ctx, read, data, started)
+  if (data !== undefined) fill(ctx, read, data, started, seen)
   return data
 }

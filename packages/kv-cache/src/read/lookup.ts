@@ -1,6 +1,6 @@
 import type { CacheContext } from '../context.js'
 import { readEventFields } from '../events/readEvent.js'
-import { decodeEntry } from '../storage/entryFormat.js'
+import { decodeEntry, type StoredEntry } from '../storage/entryFormat.js'
 import { parseResult } from '../storage/serializeResult.js'
 import { putEntry } from './fill.js'
 import type { PlannedRead } from './plannedRead.js'
@@ -24,7 +24,7 @@ export const lookupMemory = (ctx: CacheContext, read: PlannedRead): Found | unde
   const stale = hit.expiresAt <= now
   ctx.emit({ type: 'hit', tier: 'memory', ...(stale ? { stale } : {}), ...hitFields(ctx, read) })
   if (stale) revalidate(ctx, read)
-  else if (!hit.kv && ctx.store.available) {
+  else if (!hit.kv && ctx.store.writable) {
     if (ctx.admission.decide(read.plan.admissionKey, now, read.ttl * 1000) === undefined) {
       hit.kv = true
       putEntry(ctx, read, hit, now)
@@ -54,37 +54,51 @@ export const joinFlight = (
   )
 }
 
+/** What KV holds for a read: its answer when the entry is this read's, and the entry it saw. */
+export type KVLookup = {
+  hit?: { value: unknown; data: string; expiresAt: number; storedAt: number }
+  /** The entry KV holds for this query, under whatever tokens (for the fill and `staleIfError`). */
+  seen?: StoredEntry
+}
+
 /**
- * The entry in KV for this read, from `raw` when it was read along with the tokens (`null`: KV had
- * none), else with a get of its own. Only an entry stored under this very identity counts, not
+ * What KV holds for this read, from `raw` when it was read along with the tokens (`null`: KV had
+ * none), else with a get of its own. Only an entry stored under this very identity is a hit, not
  * expired beyond `staleWhileRevalidate`; one that cannot be read (truncated, corrupted, another
- * format) is a miss, never an error. A hit is kept in memory too.
+ * format) is a miss, never an error.
  */
 export const lookupKV = async (
   ctx: CacheContext,
   read: PlannedRead,
   raw: string | null | undefined,
-): Promise<{ found: Found; data: string } | undefined> => {
+): Promise<KVLookup> => {
   const text =
     raw === undefined && ctx.store.available ? await ctx.store.get(read.plan.storeKey()) : raw
-  if (typeof text !== 'string') return undefined
+  if (typeof text !== 'string') return {}
   const entry = decodeEntry(text)
-  if (!entry || entry.identity !== read.identity || !(entry.expiresAt + ctx.staleMs > Date.now())) {
-    return undefined
+  if (!entry) return {}
+  if (entry.identity !== read.identity || !(entry.expiresAt + ctx.staleMs > Date.now())) {
+    return { seen: entry }
   }
   let value: unknown
   try {
     value = parseResult(entry.data)
   } catch {
-    return undefined
+    return {}
   }
-  ctx.memory.set(read.plan.query, read.snapshot, {
-    data: entry.data,
-    expiresAt: entry.expiresAt,
-    kv: true,
-  })
-  const stale = entry.expiresAt <= Date.now()
+  return { hit: { ...entry, value }, seen: entry }
+}
+
+/** Answers with a KV hit: kept in memory too, counted, and replaced in the background when stale. */
+export const useKVHit = (
+  ctx: CacheContext,
+  read: PlannedRead,
+  hit: NonNullable<KVLookup['hit']>,
+): Found => {
+  const { data, expiresAt, storedAt } = hit
+  ctx.memory.set(read.plan.query, read.snapshot, { data, expiresAt, storedAt, kv: true })
+  const stale = hit.expiresAt <= Date.now()
   ctx.emit({ type: 'hit', tier: 'kv', ...(stale ? { stale } : {}), ...hitFields(ctx, read) })
   if (stale) revalidate(ctx, read)
-  return { found: { value }, data: entry.data }
+  return { value: hit.value }
 }

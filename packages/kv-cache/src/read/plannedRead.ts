@@ -1,3 +1,6 @@
+import type { CacheContext } from '../context.js'
+import { entryIdentity } from '../storage/entryFormat.js'
+import type { CacheControl } from '../types.js'
 import type { QueryPlan } from './queryPlan.js'
 
 /** One read once it is known what it is and under which tokens: what the later steps share. */
@@ -17,3 +20,21 @@ export type PlannedRead = {
   /** The adapter call itself. */
   readonly call: () => Promise<unknown>
 }
+
+/** The planned read of a plan under a snapshot. */
+export const plannedRead = (
+  ctx: CacheContext,
+  plan: QueryPlan,
+  snapshot: string,
+  control: CacheControl | undefined,
+  ttl: number,
+  started: number,
+  call: () => Promise<unknown>,
+): PlannedRead => ({
+  plan,
+  snapshot,
+  identity: entryIdentity(plan.operation, plan.slug, plan.material, snapshot),
+  ttl: Math.min(control?.ttl ?? ttl, ctx.maxTtl),
+  started,
+  call,
+})

@@ -1,5 +1,6 @@
 import type { ReadMethodName, ReadTarget } from '../adapter/adapterMethods.js'
 import type { CacheContext, Configured } from '../context.js'
+import { stateMaxBytes } from '../options/resolveOptions.js'
 import { encodeKey } from '../storage/encodeKey.js'
 import { queryIdentity } from '../storage/entryFormat.js'
 import { fingerprint, sha256 } from '../storage/hashes.js'
@@ -32,24 +33,40 @@ export type QueryPlan = {
 }
 
 /**
- * Queries whose plans are kept per configuration; the oldest is forgotten first (a Map keeps
+ * Queries whose plans are kept per configuration, at most 2,000 and `stateMaxBytes` (a crawler's
+ * endless distinct queries must not grow the heap); the oldest is forgotten first (a Map keeps
  * insertion order). Keyed by the material itself, then by operation and target, so that a hit
  * hashes the material once.
  */
 const MAX_PLANS = 2_000
 
-type Plans = Map<string, Record<string, QueryPlan | BypassReason>>
+type Plans = {
+  byMaterial: Map<string, { byOperation: Record<string, QueryPlan | BypassReason>; bytes: number }>
+  bytes: number
+}
 
 const plansByConfiguration = new WeakMap<Configured, Plans>()
 
 const plansOf = (configured: Configured): Plans => {
   let plans = plansByConfiguration.get(configured)
   if (!plans) {
-    plans = new Map()
+    plans = { byMaterial: new Map(), bytes: 0 }
     plansByConfiguration.set(configured, plans)
   }
   return plans
 }
+
+/** The plans kept for this configuration, and about the bytes they take. */
+export const plansKept = (configured: Configured): { entries: number; bytes: number } => {
+  const plans = plansByConfiguration.get(configured)
+  return { entries: plans?.byMaterial.size ?? 0, bytes: plans?.bytes ?? 0 }
+}
+
+/** Bytes of heap a plan costs: its strings (UTF-16) and about 200 for the objects around them. */
+const planBytes = (material: string, plan: QueryPlan | BypassReason): number =>
+  typeof plan === 'string'
+    ? material.length * 2 + 100
+    : (material.length + plan.query.length + plan.tokenNames.join('').length) * 2 + 200
 
 /**
  * The partition the custom `key` option gives a read, validated: a string or `undefined`.
@@ -92,8 +109,8 @@ export const planQuery = (
   const configured = ctx.configured
   const plans = plansOf(configured)
   const memo = `${operation}|${target}`
-  let byOperation = plans.get(material)
-  const known = byOperation?.[memo]
+  const kept = plans.byMaterial.get(material)
+  const known = kept?.byOperation[memo]
   if (known !== undefined) return known
 
   const { dependencies, keyspace } = configured
@@ -125,11 +142,18 @@ export const planQuery = (
               sha256(query),
             )),
         }
-  if (!byOperation) {
-    if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string)
-    byOperation = {}
-    plans.set(material, byOperation)
+  const bytes = planBytes(material, plan)
+  if (kept) {
+    kept.byOperation[memo] = plan
+    kept.bytes += bytes
+  } else plans.byMaterial.set(material, { byOperation: { [memo]: plan }, bytes })
+  plans.bytes += bytes
+  const maxBytes = stateMaxBytes(ctx.options)
+  for (const [oldest, old] of plans.byMaterial) {
+    if (plans.byMaterial.size <= MAX_PLANS && plans.bytes <= maxBytes) break
+    if (oldest === material) break
+    plans.byMaterial.delete(oldest)
+    plans.bytes -= old.bytes
   }
-  byOperation[memo] = plan
   return plan
 }

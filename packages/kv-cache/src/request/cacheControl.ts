@@ -17,15 +17,18 @@ export const validateControl = (control: unknown, where: string): CacheControl =
   if (typeof control !== 'object' || control === null || Array.isArray(control)) {
     throw new TypeError(`payload-kv-cache: ${where} must be an object like { bypass: true }`)
   }
-  const { bypass, ttl, mode, ...rest } = control as Record<string, unknown>
+  const { bypass, ttl, mode, staleIfError, ...rest } = control as Record<string, unknown>
   const unknown = Object.keys(rest)
   if (unknown.length) {
     throw new TypeError(
-      `payload-kv-cache: ${where} has unknown member(s) ${unknown.join(', ')}; allowed: bypass, ttl, mode`,
+      `payload-kv-cache: ${where} has unknown member(s) ${unknown.join(', ')}; allowed: bypass, ttl, mode, staleIfError`,
     )
   }
   if (bypass !== undefined && typeof bypass !== 'boolean') {
     throw new TypeError(`payload-kv-cache: ${where}.bypass must be a boolean`)
+  }
+  if (staleIfError !== undefined && typeof staleIfError !== 'boolean') {
+    throw new TypeError(`payload-kv-cache: ${where}.staleIfError must be a boolean`)
   }
   if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0)) {
     throw new TypeError(`payload-kv-cache: ${where}.ttl must be a positive whole number of seconds`)

@@ -28,8 +28,12 @@ type Claim = { req: RequestLike; expires: number }
  */
 const CLAIM_MS = 30_000
 
+/** Claims made between two sweeps of the ones that ran out (so that they cannot pile up). */
+const SWEEP_EVERY = 256
+
 export class RequestClaims {
   readonly #claims = new Map<string, Set<Claim>>()
+  #sinceSweep = 0
   /** The documents each request claims, for withdrawing them all when its operation fails. */
   readonly #byRequest = new WeakMap<RequestLike, Set<string>>()
 
@@ -37,7 +41,13 @@ export class RequestClaims {
     return `${slug}\u0000${id}`
   }
 
+  /** Documents with live claims (bounded: claims run out, and are swept). */
+  get size(): number {
+    return this.#claims.size
+  }
+
   claim(slug: string, id: string, req: RequestLike, now = Date.now()): void {
+    if (++this.#sinceSweep >= SWEEP_EVERY) this.#sweep(now)
     const key = this.#key(slug, id)
     let claims = this.#claims.get(key)
     if (!claims) {
@@ -52,6 +62,15 @@ export class RequestClaims {
       this.#byRequest.set(req, keys)
     }
     keys.add(key)
+  }
+
+  /** Drops every claim that ran out (a Local API findByID that threw leaves its claim behind). */
+  #sweep(now: number): void {
+    this.#sinceSweep = 0
+    for (const [key, claims] of this.#claims) {
+      for (const claim of claims) if (claim.expires <= now) claims.delete(claim)
+      if (!claims.size) this.#claims.delete(key)
+    }
   }
 
   /** Withdraws the oldest claim of `req` on this document (its findByID ended). */

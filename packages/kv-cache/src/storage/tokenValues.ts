@@ -34,7 +34,7 @@ export const newTokenValue = (now = Date.now(), position?: string): string => {
 }
 
 /** When a value was written (milliseconds since the epoch); 0 for `0`, `null` or another shape. */
-export const tokenTime = (value: string | null): number =>
+export const tokenTime = (value: string | null | undefined): number =>
   value ? Number.parseInt(value.slice(0, value.indexOf('-')), 36) || 0 : 0
 
 /** The position a value carries (`d…` or `p…`), if any. */
@@ -86,4 +86,11 @@ export const snapshotValues = (
     at = end + 1
   }
   return at === snapshot.length ? values : undefined
+}
+
+/** The newest token time in a list of values: no write they reflect committed after it. */
+export const newestTokenTime = (values: readonly string[]): number => {
+  let newest = 0
+  for (const value of values) newest = Math.max(newest, tokenTime(value))
+  return newest
 }

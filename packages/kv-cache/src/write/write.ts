@@ -1,6 +1,7 @@
 import type { MethodSpec } from '../adapter/adapterMethods.js'
 import type { CacheContext } from '../context.js'
 import { ALL } from '../storage/tokenNames.js'
+import { clock } from '../tokenWriter.js'
 import { invalidateAfterCommit } from './invalidate.js'
 import { transactionOf } from './transactions.js'
 import { writtenIDs } from './writtenIDs.js'
@@ -29,6 +30,7 @@ export const write = async (
   const transaction = await transactionOf(args.req)
   let result: unknown
   let failed = false
+  const ended = inFlight(ctx)
   try {
     result = await call()
     return result
@@ -36,6 +38,7 @@ export const write = async (
     failed = true
     throw error
   } finally {
+    ended()
     // deleteVersions and updateVersion can name a global; updateJobs writes `payload-jobs`.
     const global = spec.target === 'global' || Boolean(args.globalSlug)
     const names = ctx.configured.dependencies.writeTokens({
@@ -46,6 +49,18 @@ export const write = async (
       ids: writtenIDs(args, failed ? undefined : result),
     })
     await invalidateAfterCommit(ctx, names, transaction)
+  }
+}
+
+/**
+ * Counts a write operation in flight until the returned function is called: the token writer
+ * waits for the writes of one operation (a document, then its version) before it puts.
+ */
+const inFlight = (ctx: CacheContext): (() => void) => {
+  ctx.writes.active++
+  return () => {
+    ctx.writes.active--
+    ctx.writes.lastEndedAt = clock()
   }
 }
 
@@ -75,9 +90,11 @@ export const unclassifiedWrite = async (
     )
   }
   const transaction = await transactionOf(args.req)
+  const ended = inFlight(ctx)
   try {
     return await call()
   } finally {
+    ended()
     await invalidateAfterCommit(ctx, [ALL], transaction)
   }
 }
