@@ -40,7 +40,7 @@ const tsBlocks = (readme: string, markdown: string): Block[] => {
   return blocks
 }
 
-const ambient = `import type { D1Database, KVNamespace, AnalyticsEngineDataset } from '@cloudflare/workers-types'
+const ambient = `import type { D1Database, Hyperdrive, KVNamespace, AnalyticsEngineDataset } from '@cloudflare/workers-types'
 import type { DatabaseAdapterObj, Payload } from 'payload'
 
 declare global {
@@ -51,6 +51,9 @@ declare global {
       CACHE: KVNamespace
       ANALYTICS: AnalyticsEngineDataset
       PAYLOAD_SECRET: string
+      // Deployment topologies: Hyperdrive's two bindings, cached and uncached.
+      HYPERDRIVE: Hyperdrive
+      HYPERDRIVE_UNCACHED: Hyperdrive
     }
   }
   const payload: Payload
