@@ -154,6 +154,7 @@ const stats = (): KVCacheStatsResponse => {
     stores,
     skippedForSize: 0,
     skippedRoundTrip: 0,
+    hedged: 0,
     hitRate: (memory + kv) / (memory + kv + misses),
   })
   return {
@@ -167,14 +168,23 @@ const stats = (): KVCacheStatsResponse => {
       operations: { read: 250, write: 130, delete: 4, list: 1 },
       errors: 1,
       timeouts: 0,
+      rateLimited: 0,
+      quotaExceeded: 0,
+      unwrittenTokens: 0,
       bytesRead: 3_500_000,
       bytesWritten: 420_000,
       circuit: 'closed',
     },
-    memory: { entries: 42, bytes: 180_000 },
+    memory: {
+      entries: 42,
+      bytes: 180_000,
+      tokens: { entries: 0, bytes: 0 },
+      plans: { entries: 0, bytes: 0 },
+    },
     cost: { reads: 262, writes: 130, deletes: 4, lists: 1, usd: 0.000806 },
     staleWhileRevalidate: { served: 0, refreshed: 0, failed: 0 },
-    kvWrites: { skipped: { admission: 0, budget: 0 } },
+    staleIfError: { served: 0, refused: 0 },
+    kvWrites: { skipped: { admission: 0, budget: 0, contention: 0 } },
     since: '2026-12-01T12:00:00.000Z',
     globals: ['header'],
   }
