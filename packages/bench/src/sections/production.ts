@@ -1,8 +1,9 @@
 /**
  * The production model (`BENCH_SECTIONS=production`): the demo's site workload inside workerd,
  * with latency injected per call, isolates that churn, and four designs side by side (see
- * `worker/production.ts`). Writes `results/production.json`: one object per design and
- * `requestsPerIsolate`.
+ * `worker/production.ts`). Writes `results/production.json` (one object per design and
+ * `requestsPerIsolate`, the variants', and the failure scenarios' phases) and `production.md`
+ * (the tables).
  *
  * Latency defaults, each a BENCH_* variable:
  * - D1 a region away, `BENCH_D1_MS` [40]: one round trip from a Worker to a D1 primary in another
@@ -19,6 +20,13 @@
  *   reads: Cloudflare publishes cold reads at p95 ≈ 50 ms and p99 ≈ 250 ms outside North America.
  * - KV takes one write a second per key: a put or delete that reaches a key sooner after the last
  *   one is refused with production's `429 Too Many Requests` (counted, not billed).
+ * Failure scenarios (`BENCH_PRODUCTION_FAULTS` [1]; 0 skips them), for `none` and
+ * `payload-kv-cache`: one more run each, at N = a third of the pages (100) so that an isolate lives
+ * through each fault with what it had cached, in which D1 refuses every read with its free plan's
+ * daily row read limit error for pages 40–53 % of the run (120–159 of 300), and KV answers no call
+ * (each hangs; the cache's `timeoutMs`, 1 s, ends its wait) for pages 70–83 % (210–249); editors
+ * save every `BENCH_PRODUCTION_WRITE_EVERY` pages as in the other runs. Every page is compared with
+ * the database right after it. A table per design, one row per phase.
  * Designs: `BENCH_PRODUCTION_DESIGNS` [all four], comma-separated. Variants of `payload-kv-cache`
  * at every N (`BENCH_PRODUCTION_VARIANTS` [1]; 0 skips them): `admission: 'reused'`, and
  * `hedgeMs: false` (a miss waits for KV before asking the database).
@@ -30,7 +38,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { int } from '../config.js'
 import type { LatencyModel } from '../worker/latencyModels.js'
-import type { Design, ProductionRequest, ProductionRun } from '../worker/production.js'
+import type { Design, Faults, ProductionRequest, ProductionRun } from '../worker/production.js'
 import type { BenchWorkerd } from '../workerd.js'
 
 export const productionConfig = () => ({
@@ -50,7 +58,17 @@ export const productionConfig = () => ({
   } satisfies LatencyModel,
   designs: designsOf(process.env.BENCH_PRODUCTION_DESIGNS),
   variants: int('BENCH_PRODUCTION_VARIANTS', 1) === 1,
+  faults: int('BENCH_PRODUCTION_FAULTS', 1) === 1,
 })
+
+/** The failure scenarios' pages for a run of `pages` (120–159 and 210–249 of 300), and their N. */
+export const faultsFor = (pages: number): { faults: Faults; requestsPerIsolate: number } => {
+  const at = (of300: number) => Math.round((pages * of300) / 300)
+  return {
+    faults: { d1Down: [at(120), at(160)], kvDown: [at(210), at(250)] },
+    requestsPerIsolate: Math.max(1, at(100)),
+  }
+}
 
 export const DESIGNS: Design[] = ['none', 'payload-kv-cache', 'list-and-delete', 'epoch-envelope']
 
@@ -91,6 +109,8 @@ export type ProductionPoint = {
   pages: number
   isolates: number
   editorWrites: number
+  /** Editor saves that threw (a design's KV work refused after the database's write, say). */
+  editorSaveErrors: number
   pagesCheckedAfterWrite: number
   bootMsMean: number
   /** Puts and deletes KV refused with a 429 (another write to the key within the second). */
@@ -123,10 +143,60 @@ export const pointOf = (run: ProductionRun): ProductionPoint => {
     pages,
     isolates: run.isolates,
     editorWrites: run.writes,
+    editorSaveErrors: run.saveErrors,
     pagesCheckedAfterWrite: run.checkedAfterWrite,
     bootMsMean: Math.round(run.bootMsMean),
     kvRefusedPer1000Pages: round((kv.refused / pages) * 1000, 1),
   }
+}
+
+/** What a design did through the failure scenarios: one row per phase. */
+export type FaultPoint = {
+  design: Design
+  phase: 'before' | 'D1 refusing reads' | 'after D1' | 'KV not answering' | 'after KV'
+  /** Pages `[from, to)`. */
+  from: number
+  to: number
+  /** Pages that failed: a read threw. */
+  failed: number
+  /** Reads `staleIfError` answered with an older entry instead of the database's error. */
+  staleIfErrorAnswers: number
+  /** Pages whose answer differed from the database's, read right after them. */
+  differed: number
+  /** Of the pages answered. */
+  pageP50Ms: number
+  pageP95Ms: number
+  /** Refused queries included. */
+  dbQueriesPerPage: number
+}
+
+/** Splits a run with faults into its phases. */
+export const faultPointsOf = (run: ProductionRun, faults: Faults): FaultPoint[] => {
+  const [d1From, d1To] = faults.d1Down ?? [0, 0]
+  const [kvFrom, kvTo] = faults.kvDown ?? [d1To, d1To]
+  const phases: Array<[FaultPoint['phase'], number, number]> = [
+    ['before', 0, d1From],
+    ['D1 refusing reads', d1From, d1To],
+    ['after D1', d1To, kvFrom],
+    ['KV not answering', kvFrom, kvTo],
+    ['after KV', kvTo, run.pageMs.length],
+  ]
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
+  return phases.map(([phase, from, to]) => {
+    const answered = run.pageMs.slice(from, to).filter((_, i) => run.pageOk[from + i])
+    return {
+      design: run.design,
+      phase,
+      from,
+      to,
+      failed: run.pageOk.slice(from, to).filter((ok) => !ok).length,
+      staleIfErrorAnswers: sum(run.pageStaleIfError.slice(from, to)),
+      differed: run.pageStale.slice(from, to).filter(Boolean).length,
+      pageP50Ms: percentile(answered, 50),
+      pageP95Ms: percentile(answered, 95),
+      dbQueriesPerPage: round(sum(run.pageDb.slice(from, to)) / Math.max(1, to - from)),
+    }
+  })
 }
 
 export async function production(
@@ -136,7 +206,11 @@ export async function production(
   log: (line: string) => void,
 ) {
   const config = productionConfig()
-  const run = (design: Design, requestsPerIsolate: number, variant: Variant = {}) =>
+  const run = (
+    design: Design,
+    requestsPerIsolate: number,
+    variant: Pick<ProductionRequest, 'admission' | 'hedgeMs' | 'faults'> = {},
+  ) =>
     workerd.call<ProductionRun>('/production', {
       design,
       requestsPerIsolate,
@@ -177,15 +251,47 @@ export async function production(
       )
     }
   }
+  // The failure scenarios: the database refusing reads, then KV not answering.
+  const faultPoints: FaultPoint[] = []
+  const faultRuns: Array<{ design: Design; staleIfErrorMaxAgeMs: number }> = []
+  const { faults, requestsPerIsolate: faultN } = faultsFor(config.pages)
+  const withFaults = config.designs.filter((d) => d === 'none' || d === 'payload-kv-cache')
+  for (const design of config.faults ? withFaults : []) {
+    const started = Date.now()
+    const faulted = await run(design, faultN, { faults })
+    const phases = faultPointsOf(faulted, faults)
+    faultPoints.push(...phases)
+    faultRuns.push({ design, staleIfErrorMaxAgeMs: faulted.staleIfErrorMaxAgeMs })
+    log(
+      `  ${design} with faults, N=${faultN}: ${phases.map((p) => `${p.phase} ${p.failed} failed`).join(', ')} (${Math.round((Date.now() - started) / 1000)} s)`,
+    )
+  }
   const none = points.find((p) => p.design === 'none')
   for (const point of [...points, ...variants]) {
     if (none?.dbQueriesPerPage) {
       point.dbQueriesAvoided = round(1 - point.dbQueriesPerPage / none.dbQueriesPerPage)
     }
   }
-  const out = { config, points, variants }
+  const out = {
+    config,
+    points,
+    variants,
+    faults: { ...faults, requestsPerIsolate: faultN, points: faultPoints, runs: faultRuns },
+  }
   await writeFile(join(resultsDir, 'production.json'), `${JSON.stringify(out, null, 2)}\n`)
-  const table = `${renderProduction([...points, ...variants])}\n${renderP95Target(points)}`
+  const tables = [
+    renderProduction([...points, ...variants]),
+    renderP95Target(points),
+    ...faultRuns.map(({ design, staleIfErrorMaxAgeMs }) =>
+      renderFaults(
+        design,
+        faultN,
+        faultPoints.filter((p) => p.design === design),
+        staleIfErrorMaxAgeMs,
+      ),
+    ),
+  ]
+  const table = tables.filter(Boolean).join('\n')
   await writeFile(join(resultsDir, 'production.md'), table)
   log(`\n${table}`)
   return out
@@ -207,6 +313,7 @@ export const renderProduction = (points: ProductionPoint[]): string => {
     'KV writes refused (429) / 1000 pages',
     '$ / M pages',
     'stale (writing isolate)',
+    'editor saves that threw',
   ]
   const rows = points.map((p) => [
     p.requestsPerIsolate,
@@ -222,6 +329,7 @@ export const renderProduction = (points: ProductionPoint[]): string => {
     p.kvRefusedPer1000Pages,
     p.usdPerMillionPages,
     `${p.staleReads} of ${p.pagesCheckedAfterWrite}`,
+    p.editorSaveErrors,
   ])
   return `${[head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`
 }
@@ -242,4 +350,35 @@ export const renderP95Target = (points: ProductionPoint[]): string => {
         `- N = ${p.requestsPerIsolate}: payload-kv-cache page p95 ${p.pageP95Ms} ms, uncached ${none.pageP95Ms} ms: ${p.pageP95Ms <= none.pageP95Ms ? 'met' : 'not met'} (cached p95 ≤ uncached p95)\n`,
     )
     .join('')
+}
+
+/** One design's run with faults as a Markdown table, one row per phase. */
+export const renderFaults = (
+  design: Design,
+  requestsPerIsolate: number,
+  points: FaultPoint[],
+  staleIfErrorMaxAgeMs: number,
+): string => {
+  const head = [
+    'phase',
+    'pages',
+    'pages failed',
+    'staleIfError answers',
+    'pages ≠ database',
+    'page p50 / p95 ms (answered)',
+    'DB queries / page',
+  ]
+  const rows = points.map((p) => [
+    p.phase,
+    `${p.from}–${p.to - 1}`,
+    p.failed,
+    p.staleIfErrorAnswers,
+    p.differed,
+    p.failed === p.to - p.from ? '–' : `${p.pageP50Ms} / ${p.pageP95Ms}`,
+    p.dbQueriesPerPage,
+  ])
+  const oldest = points.some((p) => p.staleIfErrorAnswers)
+    ? ` The oldest entry staleIfError answered with was ${(staleIfErrorMaxAgeMs / 1000).toFixed(1)} s old.`
+    : ''
+  return `${design} with faults (N = ${requestsPerIsolate}):${oldest}\n\n${[head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`
 }

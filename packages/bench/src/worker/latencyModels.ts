@@ -1,6 +1,7 @@
 /**
  * The production model's view of Cloudflare (see `production.ts`): D1 and KV bindings with the
- * latency of one location injected per call, counted as Cloudflare bills them.
+ * latency of one location injected per call, counted as Cloudflare bills them, and failing as
+ * they fail while the run says they are down.
  */
 
 /** Milliseconds per call; every figure a parameter (see `sections/production.ts` for sources). */
@@ -34,19 +35,41 @@ export type KVCounts = {
   lists: number
 }
 
+/** What is down now: the run sets it page by page (`Faults` in `production.ts`). */
+export type Outage = { d1: boolean; kv: boolean }
+
+/**
+ * D1's answer on the free plan past the day's row reads, enforced from 2026-09-01 (Cloudflare's
+ * changelog, "D1 enforces free tier daily query limits"; the text of the cache's test fixture
+ * `failingD1.ts`, which the cache's `databaseErrors.ts` recognises).
+ */
+const D1_ROW_READ_LIMIT =
+  "D1_ERROR: Your account has exceeded D1's free tier daily row read limit. Upgrade to a paid plan or wait until tomorrow (midnight UTC) to continue."
+
 const sleep = (ms: number) =>
   ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
 
-/** The D1 binding with `d1Ms` added to every query (a batch is one round trip), counted. */
-export const delayedD1 = (d1: D1Database, model: LatencyModel, counts: { queries: number }) => {
+/**
+ * The D1 binding with `d1Ms` added to every query (a batch is one round trip), counted. While
+ * `outage.d1` is set, a read (a statement that starts with `select`) is refused after its round
+ * trip with D1's daily row read limit error; writes go through.
+ */
+export const delayedD1 = (
+  d1: D1Database,
+  model: LatencyModel,
+  counts: { queries: number },
+  outage: Outage,
+) => {
   const real = new WeakMap<object, D1PreparedStatement>()
-  const statement = (inner: D1PreparedStatement): D1PreparedStatement => {
+  const sqlOf = new WeakMap<object, string>()
+  const refused = (sql: string) => outage.d1 && /^\s*select/i.test(sql)
+  const statement = (inner: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const wrapped = new Proxy(inner, {
       get(target, property) {
         const value = Reflect.get(target, property, target)
         if (typeof value !== 'function') return value
         if (property === 'bind') {
-          return (...args: unknown[]) => statement(value.apply(target, args))
+          return (...args: unknown[]) => statement(value.apply(target, args), sql)
         }
         if (
           property === 'all' ||
@@ -57,6 +80,7 @@ export const delayedD1 = (d1: D1Database, model: LatencyModel, counts: { queries
           return async (...args: unknown[]) => {
             counts.queries++
             await sleep(model.d1Ms)
+            if (refused(sql)) throw new Error(D1_ROW_READ_LIMIT)
             return value.apply(target, args)
           }
         }
@@ -64,17 +88,21 @@ export const delayedD1 = (d1: D1Database, model: LatencyModel, counts: { queries
       },
     })
     real.set(wrapped, inner)
+    sqlOf.set(wrapped, sql)
     return wrapped
   }
   return new Proxy(d1, {
     get(target, property) {
       const value = Reflect.get(target, property, target)
       if (typeof value !== 'function') return value
-      if (property === 'prepare') return (sql: string) => statement(value.call(target, sql))
+      if (property === 'prepare') return (sql: string) => statement(value.call(target, sql), sql)
       if (property === 'batch') {
         return async (statements: D1PreparedStatement[]) => {
           counts.queries += statements.length
           await sleep(model.d1Ms)
+          if (statements.some((s) => refused(sqlOf.get(s) ?? ''))) {
+            throw new Error(D1_ROW_READ_LIMIT)
+          }
           return value.call(
             target,
             statements.map((s) => real.get(s) ?? s),
@@ -98,7 +126,9 @@ export const delayedD1 = (d1: D1Database, model: LatencyModel, counts: { queries
  * otherwise cold (a share `kvColdTailShare` of cold reads, drawn from `random`, takes
  * `kvColdTailMs`); a bulk get waits for its slowest key. A put or delete that reaches a key less
  * than a second after the last accepted write to it is refused as production KV refuses it (the
- * second counted from when a write reaches KV, after `kvWriteMs`). Counts what Cloudflare bills.
+ * second counted from when a write reaches KV, after `kvWriteMs`). While `outage.kv` is set, no
+ * call answers: each hangs for good (the cache's `timeoutMs` ends its wait). Counts what Cloudflare
+ * bills (a call that never reached KV is not counted).
  */
 export const modelledKV = (
   kv: KVNamespace,
@@ -107,7 +137,9 @@ export const modelledKV = (
   isToken: (key: string) => boolean,
   edge: Map<string, number>,
   random: () => number,
+  outage: Outage,
 ) => {
+  const unanswered = () => (outage.kv ? new Promise<never>(() => {}) : undefined)
   const readDelay = (key: string) => {
     const now = Date.now()
     const last = edge.get(key)
@@ -128,6 +160,7 @@ export const modelledKV = (
   }
   const get = async (key: string | string[], options?: unknown) => {
     const keys = Array.isArray(key) ? key : [key]
+    await unanswered()
     counts.getCalls++
     counts.keysRead += keys.length
     counts.tokenKeysRead += keys.filter(isToken).length
@@ -137,6 +170,7 @@ export const modelledKV = (
   return {
     get,
     getWithMetadata: async (key: string, options?: unknown) => {
+      await unanswered()
       counts.getCalls++
       counts.keysRead++
       if (isToken(key)) counts.tokenKeysRead++
@@ -144,6 +178,7 @@ export const modelledKV = (
       return kv.getWithMetadata(key, options as never)
     },
     put: async (key: string, value: string, options?: unknown) => {
+      await unanswered()
       await sleep(model.kvWriteMs)
       accept('PUT', key)
       counts.puts++
@@ -152,6 +187,7 @@ export const modelledKV = (
       edge.set(key, Date.now())
     },
     delete: async (key: string) => {
+      await unanswered()
       await sleep(model.kvWriteMs)
       accept('DELETE', key)
       counts.deletes++
@@ -159,6 +195,7 @@ export const modelledKV = (
       edge.delete(key)
     },
     list: async (options?: unknown) => {
+      await unanswered()
       counts.lists++
       await sleep(model.kvColdMs)
       return kv.list(options as never)

@@ -16,6 +16,10 @@
  * snapshot); it serves `requestsPerIsolate` pages, then the next one takes over. The KV namespace
  * and the D1 database are shared by all, as in one Cloudflare location.
  *
+ * With `faults`, D1 refuses reads (its free plan's daily row read limit) for one range of pages
+ * and KV answers no call for another (`latencyModels.ts`); every page is then compared with the
+ * database's answer, and failed pages are recorded rather than ending the run.
+ *
  * workerd's clock advances with I/O (and timers), not with CPU: page times are the modelled
  * latencies plus the real I/O of Miniflare, CPU excluded. That is what the model is about.
  */
@@ -26,7 +30,13 @@ import { isTokenKey } from 'payload-kv-cache/internal'
 import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
 import { prng } from 'payload-kv-cache-test-fixtures/seed'
 import { epochEnvelope, epochScopesOf, listAndDelete } from './emulatedDesigns.js'
-import { delayedD1, type KVCounts, type LatencyModel, modelledKV } from './latencyModels.js'
+import {
+  delayedD1,
+  type KVCounts,
+  type LatencyModel,
+  modelledKV,
+  type Outage,
+} from './latencyModels.js'
 import {
   addCacheFigures,
   type CacheFigures,
@@ -56,14 +66,24 @@ export type ProductionRequest = {
   replicaMs?: number
   /** `payload-kv-cache` only: `false` turns the hedge off (a miss waits for KV first). */
   hedgeMs?: false
+  faults?: Faults
 }
+
+/**
+ * Failures during a run, as page ranges `[from, to)`: D1 refusing reads as its free plan does past
+ * the daily row read limit, and KV not answering (every call hangs; the cache's `timeoutMs` ends
+ * its wait). Only for `none` and `payload-kv-cache`: the emulated designs have no timeout.
+ */
+export type Faults = { d1Down?: [number, number]; kvDown?: [number, number] }
 
 export type ProductionRun = {
   design: Design
   requestsPerIsolate: number
   pages: number
   isolates: number
+  /** Editor saves the database took; saves that threw (whether the database took them or not). */
   writes: number
+  saveErrors: number
   pageMs: number[]
   dbQueries: number
   kv: KVCounts
@@ -76,6 +96,21 @@ export type ProductionRun = {
   cache?: CacheFigures
   /** Behind read replicas: queries by instance. */
   replica?: ReplicaFigures
+  /**
+   * Per page, in order: database queries (refused ones included), and whether it was answered (no
+   * read threw).
+   */
+  pageDb: number[]
+  pageOk: boolean[]
+  /** Per page: reads `staleIfError` answered with an older entry, not the database's error. */
+  pageStaleIfError: number[]
+  /**
+   * With `faults` only (empty otherwise), per page: whether its answer differed from the
+   * database's, read right after it (a failed page did not answer: `false`).
+   */
+  pageStale: boolean[]
+  /** The oldest entry `staleIfError` answered with, in ms since it was read from the database. */
+  staleIfErrorMaxAgeMs: number
 }
 
 type Env = { D1: D1Database; CACHE: KVNamespace; D1_REPLICA?: D1Database }
@@ -122,26 +157,30 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
     lists: 0,
   }
   const edge = new Map<string, number>()
-  const primaryD1 = delayedD1(env.D1, latency, counts)
+  const outage: Outage = { d1: false, kv: false }
+  const primaryD1 = delayedD1(env.D1, latency, counts, outage)
   const replicated =
     body.replicaLagMs === undefined || !env.D1_REPLICA
       ? undefined
       : await replicatedD1(
           primaryD1,
-          delayedD1(env.D1_REPLICA, { ...latency, d1Ms: body.replicaMs ?? 5 }, counts),
+          delayedD1(env.D1_REPLICA, { ...latency, d1Ms: body.replicaMs ?? 5 }, counts, outage),
           body.replicaLagMs,
           env.D1_REPLICA,
         )
   const d1 = replicated ? replicated.binding : primaryD1
   let cache: CacheFigures | undefined
   const tail = prng(body.seed + 1)
-  const kv = modelledKV(env.CACHE, latency, kvCounts, isInvalidationKey[design], edge, tail)
+  const kv = modelledKV(env.CACHE, latency, kvCounts, isInvalidationKey[design], edge, tail, outage)
   const variant = [
     body.admission ?? 'default',
     ...(body.hedgeMs === false ? ['nohedge'] : []),
+    ...(body.faults ? ['faults'] : []),
     ...(replicated ? [`lag${body.replicaLagMs}`] : []),
   ]
   const namespace = `prod-${design}-${requestsPerIsolate}-${body.seed}-${variant.join('-')}`
+  let staleIfErrorServed = 0
+  let staleIfErrorMaxAgeMs = 0
   let pending: Promise<unknown>[] = []
   const background = (p: Promise<unknown>) => {
     pending.push(p.catch(() => undefined))
@@ -173,6 +212,11 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
               waitUntil: background,
               ...(body.admission ? { admission: body.admission } : {}),
               ...(body.hedgeMs === false ? { hedgeMs: false as const } : {}),
+              onEvent: (event) => {
+                if (event.type !== 'stale-if-error' || !event.served) return
+                staleIfErrorServed++
+                staleIfErrorMaxAgeMs = Math.max(staleIfErrorMaxAgeMs, event.ageMs)
+              },
             })
           : design === 'list-and-delete'
             ? listAndDelete(adapter, kv, background)
@@ -194,10 +238,17 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
   }
 
   const pageMs: number[] = []
+  const pageDb: number[] = []
+  const pageOk: boolean[] = []
+  const pageStaleIfError: number[] = []
+  const pageStale: boolean[] = []
+  const during = (range: [number, number] | undefined, page: number) =>
+    range !== undefined && page >= range[0] && page < range[1]
   const bootMs: number[] = []
   let isolate: Payload | undefined
   let wrote = false
   let writes = 0
+  let saveErrors = 0
   let staleReads = 0
   let checkedAfterWrite = 0
   let isolates = 0
@@ -216,6 +267,8 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
     }
   }
   for (let page = 0; page < pages; page++) {
+    outage.d1 = during(body.faults?.d1Down, page)
+    outage.kv = during(body.faults?.kvDown, page)
     if (page % requestsPerIsolate === 0 || !isolate) {
       await exclude(async () => {
         if (isolate && design === 'payload-kv-cache') cache = addCacheFigures(cache, isolate)
@@ -238,33 +291,55 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
       })
       const id = found.docs[0]?.id
       if (id !== undefined) {
+        const title = `Edited ${page}`
         await exclude(async () => {
-          await current.update({
-            collection: 'posts',
-            id,
-            data: { title: `Edited ${page}` },
-            depth: 0,
+          // A save can throw: while D1 refuses reads, or when a design's KV work after the
+          // database's write is refused (a 429). The editor sees an error; the page views go on.
+          await current.update({ collection: 'posts', id, data: { title }, depth: 0 }).catch(() => {
+            saveErrors++
           })
           await settle()
         }, false)
-        writes++
-        wrote = true
+        // Whether the database took it, thrown or not: from then on this isolate has written.
+        const saved = await truth.findByID({ collection: 'posts', id, depth: 0 })
+        if (saved.title === title) {
+          writes++
+          wrote = true
+        }
       }
     }
     const n = page % 3 === 0 ? 0 : pickPost()
     const view = () => (n === 0 ? home(current) : postPage(current, `post-${n}`))
+    const queries = counts.queries
+    const served = staleIfErrorServed
     const started = Date.now()
-    const result = await view()
+    // A page fails when a read throws (without faults none does).
+    const answer = await view().then(
+      (result) => ({ result }),
+      () => undefined,
+    )
     pageMs.push(Date.now() - started)
-    if (wrote) {
+    pageDb.push(counts.queries - queries)
+    pageOk.push(answer !== undefined)
+    pageStaleIfError.push(staleIfErrorServed - served)
+    // Compared with the database (the truth isolate, on the real binding): every page of an isolate
+    // that wrote, and with faults every page.
+    let differs = false
+    if (answer && (wrote || body.faults)) {
       await exclude(async () => {
         const expected = n === 0 ? await home(truth) : await postPage(truth, `post-${n}`)
-        checkedAfterWrite++
-        if (JSON.stringify(expected) !== JSON.stringify(result)) staleReads++
+        differs = JSON.stringify(expected) !== JSON.stringify(answer.result)
       })
     }
+    if (wrote && answer) {
+      checkedAfterWrite++
+      if (differs) staleReads++
+    }
+    if (body.faults) pageStale.push(differs)
     await settle()
   }
+  outage.d1 = false
+  outage.kv = false
 
   const dbQueries = counts.queries - excluded.queries
   const kvOut = { ...kvCounts }
@@ -293,6 +368,7 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
     pages,
     isolates,
     writes,
+    saveErrors,
     pageMs,
     dbQueries,
     kv: kvOut,
@@ -302,5 +378,10 @@ export async function production(env: Env, body: ProductionRequest): Promise<Pro
     bootMsMean: bootMs.reduce((a, b) => a + b, 0) / Math.max(1, bootMs.length),
     ...(cache ? { cache } : {}),
     ...(replicated ? { replica: replicaFigures(replicated, body.replicaLagMs as number) } : {}),
+    pageDb,
+    pageOk,
+    pageStaleIfError,
+    pageStale,
+    staleIfErrorMaxAgeMs,
   }
 }
