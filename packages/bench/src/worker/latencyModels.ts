@@ -3,6 +3,7 @@
  * latency of one location injected per call, counted as Cloudflare bills them, and failing as
  * they fail while the run says they are down.
  */
+import { D1_ERRORS, interceptD1, isSelect } from 'payload-kv-cache-test-fixtures/interceptD1'
 
 /** Milliseconds per call; every figure a parameter (see `sections/production.ts` for sources). */
 export type LatencyModel = {
@@ -38,88 +39,37 @@ export type KVCounts = {
 /** What is down now: the run sets it page by page (`Faults` in `production.ts`). */
 export type Outage = { d1: boolean; kv: boolean }
 
-/**
- * D1's answer on the free plan past the day's row reads, enforced from 2026-09-01 (Cloudflare's
- * changelog, "D1 enforces free tier daily query limits"; the text of the cache's test fixture
- * `failingD1.ts`, which the cache's `databaseErrors.ts` recognises).
- */
-const D1_ROW_READ_LIMIT =
-  "D1_ERROR: Your account has exceeded D1's free tier daily row read limit. Upgrade to a paid plan or wait until tomorrow (midnight UTC) to continue."
-
 const sleep = (ms: number) =>
   ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
 
 /**
  * The D1 binding with `d1Ms` added to every query (a batch is one round trip), counted. While
  * `outage.d1` is set, a read (a statement that starts with `select`) is refused after its round
- * trip with D1's daily row read limit error; writes go through.
+ * trip with D1's daily row read limit error (the free plan's, enforced from 2026-09-01; the text
+ * the cache's `databaseErrors.ts` recognises); writes go through.
  */
 export const delayedD1 = (
   d1: D1Database,
   model: LatencyModel,
   counts: { queries: number },
   outage: Outage,
-) => {
-  const real = new WeakMap<object, D1PreparedStatement>()
-  const sqlOf = new WeakMap<object, string>()
-  const refused = (sql: string) => outage.d1 && /^\s*select/i.test(sql)
-  const statement = (inner: D1PreparedStatement, sql: string): D1PreparedStatement => {
-    const wrapped = new Proxy(inner, {
-      get(target, property) {
-        const value = Reflect.get(target, property, target)
-        if (typeof value !== 'function') return value
-        if (property === 'bind') {
-          return (...args: unknown[]) => statement(value.apply(target, args), sql)
-        }
-        if (
-          property === 'all' ||
-          property === 'run' ||
-          property === 'first' ||
-          property === 'raw'
-        ) {
-          return async (...args: unknown[]) => {
-            counts.queries++
-            await sleep(model.d1Ms)
-            if (refused(sql)) throw new Error(D1_ROW_READ_LIMIT)
-            return value.apply(target, args)
-          }
-        }
-        return value.bind(target)
-      },
-    })
-    real.set(wrapped, inner)
-    sqlOf.set(wrapped, sql)
-    return wrapped
-  }
-  return new Proxy(d1, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target)
-      if (typeof value !== 'function') return value
-      if (property === 'prepare') return (sql: string) => statement(value.call(target, sql), sql)
-      if (property === 'batch') {
-        return async (statements: D1PreparedStatement[]) => {
-          counts.queries += statements.length
-          await sleep(model.d1Ms)
-          if (statements.some((s) => refused(sqlOf.get(s) ?? ''))) {
-            throw new Error(D1_ROW_READ_LIMIT)
-          }
-          return value.call(
-            target,
-            statements.map((s) => real.get(s) ?? s),
-          )
-        }
-      }
-      if (property === 'exec') {
-        return async (sql: string) => {
-          counts.queries++
-          await sleep(model.d1Ms)
-          return value.call(target, sql)
-        }
-      }
-      return value.bind(target)
+): D1Database =>
+  interceptD1(d1, {
+    statement: async (sql) => {
+      counts.queries++
+      await sleep(model.d1Ms)
+      if (outage.d1 && isSelect(sql)) throw new Error(D1_ERRORS['row-read-limit'])
+    },
+    batch: async (sqls) => {
+      counts.queries += sqls.length
+      await sleep(model.d1Ms)
+      if (outage.d1 && sqls.some(isSelect)) throw new Error(D1_ERRORS['row-read-limit'])
+    },
+    exec: async () => {
+      counts.queries++
+      await sleep(model.d1Ms)
     },
   })
-}
 
 /**
  * KV with the latency of one location: a key read or written here within `kvHotWindowMs` is hot,
