@@ -274,6 +274,7 @@ export class InvalidationTokens {
     const now = Date.now()
     this.#changes++
     const writes: Promise<void>[] = []
+    const startingNow: Promise<void>[] = []
     for (const name of names) {
       const pin: Pin = { token: newTokenValue(now, position), until: Number.POSITIVE_INFINITY }
       const state = this.#states.get(name) ?? { kv: null, fetchedAt: Number.NEGATIVE_INFINITY }
@@ -281,14 +282,22 @@ export class InvalidationTokens {
       this.#states.set(name, state, now)
       this.#noteOwnWrite(name, now)
       this.#unwritten.delete(name)
-      if (!this.#writer.stopped) writes.push(this.#writer.write(name))
+      if (this.#writer.stopped) continue
+      const immediate = this.#writer.startsNow(name)
+      const write = this.#writer.write(name)
+      writes.push(write)
+      if (immediate) startingNow.push(write)
     }
     // Tokens whose puts gave up earlier go along with this one.
     if (this.#unwritten.size) this.#rewrite([...this.#unwritten])
-    // Retries never hold up the write that caused them; without waitUntil the first attempt is
-    // awaited so that it is not cut off when a Worker's response ends.
+    // Retries never hold up the write that caused them, nor do puts spaced behind a put of the
+    // same token a moment ago (a second of latency on every quick write otherwise). Without
+    // waitUntil, the first attempt of the puts that start now is awaited, so that it is not cut
+    // off when a Worker's response ends; the spaced ones run on, as retries do.
     const all = Promise.all(writes).then(() => undefined)
-    if (!this.#options.background(all)) await this.#firstAttempt(all)
+    if (!this.#options.background(all)) {
+      await this.#firstAttempt(Promise.all(startingNow).then(() => undefined))
+    }
   }
 
   /** Waits for a put's first attempt (bounded by the KV timeout), not for its retries. */

@@ -77,6 +77,16 @@ export class TokenWriter {
   }
 
   /** Writes the token's pending pin: this invalidation's own bounded attempts. */
+  /**
+   * Whether a put of this token would start at once: none in flight, and none ended within the
+   * spacing. (With `gather`, the first put also waits for the operation's writes; callers that
+   * gather never wait for the put.)
+   */
+  startsNow(name: string): boolean {
+    const slot = this.#slots.get(name)
+    return !slot || (!slot.inFlight && clock() - slot.lastEndedAt >= SPACING_MS)
+  }
+
   write(name: string): Promise<void> {
     const task = this.#attempts(name, clock() + WRITE_DEADLINE_MS).finally(() => {
       this.#tasks.delete(task)

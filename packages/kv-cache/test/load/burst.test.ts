@@ -119,6 +119,21 @@ describe('a burst of saves from four isolates (sqlite, production KV rules)', ()
     await writer.destroy()
   })
 
+  it('without waitUntil, a save right after another is not held up by KV’s second: its put lands after it', async () => {
+    const writer = await world.isolate({ noWaitUntil: true })
+    const id = world.data.published[7] as number
+    await writer.payload.update({ collection: 'posts', id, data: { title: 'Quick 0' } })
+    const from = world.kv.writes.length
+    await writer.payload.update({ collection: 'posts', id, data: { title: 'Quick 1' } })
+    // The save has resolved, and its token put, spaced behind the first save's, has not run yet:
+    // the save did not wait a second for it. Its own reads see it meanwhile.
+    expect(world.kv.writes.slice(from).filter((w) => w.key === LIST)).toHaveLength(0)
+    expect(await title(writer.payload, id)).toBe('Quick 1')
+    await writer.settle()
+    expect(world.kv.writes.slice(from).filter((w) => w.key === LIST && w.accepted)).toHaveLength(1)
+    await writer.destroy()
+  })
+
   it('spaces its own writes of one token by more than KV’s second, so it meets no 429 of its own', async () => {
     const writer = await world.isolate()
     await new Promise((resolve) => setTimeout(resolve, 1_200))

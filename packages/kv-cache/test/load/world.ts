@@ -34,8 +34,13 @@ export type World = {
   database: TestDatabase
   plain: Payload
   data: SeedResult
-  /** A fresh isolate on the world's database and KV. */
-  isolate(options?: Omit<KVCacheOptions, 'waitUntil' | 'onEvent'>): Promise<Isolate>
+  /**
+   * A fresh isolate on the world's database and KV; with `noWaitUntil`, one without `waitUntil`
+   * (a Node server, or a Worker that does not pass it).
+   */
+  isolate(
+    options?: Omit<KVCacheOptions, 'waitUntil' | 'onEvent'> & { noWaitUntil?: boolean },
+  ): Promise<Isolate>
   cleanup(): Promise<void>
 }
 
@@ -56,7 +61,7 @@ export const startWorld = async ({
       database: plain.database,
       plain: plain.payload,
       data,
-      isolate: async (options = {}) => {
+      isolate: async ({ noWaitUntil, ...options } = {}) => {
         const events: CacheEvent[] = []
         const background: Promise<unknown>[] = []
         let databaseReads = 0
@@ -82,7 +87,7 @@ export const startWorld = async ({
             }
             return withKVCache(counted, binding, {
               ...options,
-              waitUntil: (promise) => background.push(promise),
+              ...(noWaitUntil ? {} : { waitUntil: (promise) => background.push(promise) }),
               onEvent: (event) => events.push(event),
             })
           },
