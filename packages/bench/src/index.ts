@@ -16,7 +16,7 @@ import type { Results, Target } from './results.js'
 import { invalidation } from './sections/invalidation.js'
 import { memoryTier } from './sections/memoryTier.js'
 import { overhead } from './sections/overhead.js'
-import { production } from './sections/production.js'
+import { production, productionConfig } from './sections/production.js'
 import { readsFromNode, readsInWorkerd } from './sections/reads.js'
 import { replicaLag } from './sections/replicaLag.js'
 import { fmt } from './timing.js'
@@ -174,8 +174,12 @@ async function main() {
       await mkdir(dir, { recursive: true })
       results.production = (await production(workerd, config.posts, dir, log)).points
     }
-    // Part of `production`; `replicas` runs it alone (sections/replicaLag.ts).
-    if (config.sections.includes('production') || config.sections.includes('replicas')) {
+    // Part of `production` (one of its variants: not with BENCH_PRODUCTION_VARIANTS=0); `replicas`
+    // runs it alone (sections/replicaLag.ts).
+    if (
+      (config.sections.includes('production') && productionConfig().variants) ||
+      config.sections.includes('replicas')
+    ) {
       log('production model behind D1 read replicas...')
       const dir = join(here, '..', 'results')
       await mkdir(dir, { recursive: true })
