@@ -148,8 +148,8 @@ export type KVCacheOptions = {
    * lookup slower than a hot KV read is probably cold (Cloudflare: p95 ≈ 50 ms, p99 ≈ 250 ms
    * outside North America), and a miss should not wait for it before asking the database.
    * Whichever answers first answers the read; a KV hit that loses the race cost one database
-   * query. `'auto'`: this isolate's hot KV read time (the 25th percentile of its last reads) plus
-   * a quarter and 1 ms, between 2 and 30 ms, and 0 for 100 ms after a lookup that took longer and
+   * query. `'auto'`: this isolate's hot KV read time (the 10th percentile of its last reads) plus
+   * a quarter and 1 ms, between 2 and 12 ms (8 ms before 8 reads), and 0 for 100 ms after a lookup that took longer and
    * did not hit (cold reads come together). `false`: never — a miss waits for KV first, and a slow
    * KV hit costs no database query (e.g. to spare D1's daily row reads). Default `'auto'`.
    */

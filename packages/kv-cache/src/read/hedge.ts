@@ -14,15 +14,17 @@ import { clock } from '../tokenWriter.js'
  *   result is written to KV (not when KV already holds it, or something newer).
  *
  * The delay is the `hedgeMs` option; by default (`'auto'`) this isolate's hot KV read time (the
- * 25th percentile of its last reads) plus a quarter and 1 ms, between 2 and 30 ms, and 10 ms until
- * it has seen 8. Cold reads come together: an isolate's first page, or the first read of a key
+ * 10th percentile of its last reads: a young isolate's reads are mostly cold) plus a quarter and
+ * 1 ms, between 2 and 12 ms, and 8 ms until it has seen 8. The cap is chosen from the production
+ * model (BENCHMARKS.md §5): at 30 ms a miss page's p95 stayed above no cache's, as every miss
+ * page's first read waited the cap. Cold reads come together: an isolate's first page, or the first read of a key
  * after its edge-cache window, reads several keys none of which is hot. So for 100 ms after a
  * cold miss (a lookup that took longer than the delay, and did not hit) the delay is 0: the
  * database read starts with the lookup.
  */
-const DEFAULT_MS = 10
+const DEFAULT_MS = 8
 const MIN_MS = 2
-const MAX_MS = 30
+const MAX_MS = 12
 
 /** How long after a cold miss the reads that follow it are taken to be cold too. */
 const FOLLOW_MS = 100

@@ -72,11 +72,12 @@ describe('the hedge delay', () => {
       hedging: { coldMissAt: Number.NEGATIVE_INFINITY },
     }) as unknown as CacheContext
 
-  it('is a hot read plus a quarter and 1 ms, between 2 and 30 ms, and 10 ms before 8 reads', () => {
-    expect(hedgeDelay(contextWith(undefined))).toBe(10)
+  it('is a hot read plus a quarter and 1 ms, between 2 and 12 ms, and 8 ms before 8 reads', () => {
+    expect(hedgeDelay(contextWith(undefined))).toBe(8)
     expect(hedgeDelay(contextWith(5))).toBe(8)
+    expect(hedgeDelay(contextWith(8))).toBe(11)
     expect(hedgeDelay(contextWith(0))).toBe(2)
-    expect(hedgeDelay(contextWith(100))).toBe(30)
+    expect(hedgeDelay(contextWith(100))).toBe(12)
   })
 
   it('is 0 for 100 ms after a cold miss: cold reads come together', () => {
