@@ -265,6 +265,10 @@ export class InvalidationTokens {
     }
   }
 
+  /** Whether `value` is this isolate's own write of the token (a pin it made, still held). */
+  readonly own = (name: string, value: string): boolean =>
+    this.#states.get(name)?.pin?.token === value
+
   /**
    * Makes every entry keyed by these tokens stale: at once in this isolate, and in KV with one put
    * per token (see `tokenWriter.ts`). `position` (see `storage/tokenValues.ts`) travels in the new

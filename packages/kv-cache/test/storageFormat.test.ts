@@ -26,7 +26,6 @@ import {
 } from '../src/storage/tokenNames.js'
 import {
   d1Position,
-  newestTokenTime,
   newTokenValue,
   parsePosition,
   positionOf,
@@ -159,6 +158,5 @@ describe('the storage format', () => {
     expect(snapshot).toBe(`all=0;c:posts:id:a=b;c=${token};`)
     expect(snapshotValues(names, snapshot)).toEqual([UNWRITTEN, token])
     expect(snapshotValues(['all'], snapshot)).toBeUndefined()
-    expect(newestTokenTime([UNWRITTEN, token])).toBe(1_800_000_000_000)
   })
 })

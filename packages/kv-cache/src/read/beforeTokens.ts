@@ -38,7 +38,7 @@ export const answerBeforeTokens = (
   const keep = async ({ snapshot, kvEntry, known }: Taken) => {
     if (snapshot === undefined) return
     const read = plannedRead(ctx, plan, snapshot, control, ttl, started, async () => undefined)
-    if (!safeUnder(plan.tokenNames, snapshot, known, outcome.startedAt)) return
+    if (!safeUnder(plan.tokenNames, snapshot, known, outcome.startedAt, ctx.tokens.own)) return
     if (control?.mode !== 'refresh') {
       if (ctx.memory.has(plan.query, snapshot, Date.now(), ctx.staleMs)) return
       const { hit, seen } = await lookupKV(ctx, read, kvEntry)

@@ -1,5 +1,5 @@
 import type { CacheContext } from '../context.js'
-import { newestTokenTime, snapshotValues } from '../storage/tokenValues.js'
+import { snapshotValues, tokenTime } from '../storage/tokenValues.js'
 import { clock } from '../tokenWriter.js'
 
 /**
@@ -77,15 +77,22 @@ const CLOCK_MARGIN_MS = 1_000
  * may be stored under them. A read's result may be stored under a snapshot only if every write
  * the snapshot reflects had committed when the read began. It had when the snapshot is the one
  * this isolate already knew before the read began, or when every token in it was made (after its
- * write committed) well before the read began.
+ * write committed) before the read began: well before for another isolate's token (clocks
+ * differ), at or before for this isolate's own (`own`: made on this clock, after its commit).
  */
 export const safeUnder = (
   names: readonly string[],
   snapshot: string,
   knownBefore: string | undefined,
   startedAt: number,
+  own: (name: string, value: string) => boolean,
 ): boolean => {
   if (snapshot === knownBefore) return true
   const values = snapshotValues(names, snapshot)
-  return values !== undefined && newestTokenTime(values) < startedAt - CLOCK_MARGIN_MS
+  if (!values) return false
+  return values.every((value, i) =>
+    own(names[i] as string, value)
+      ? tokenTime(value) <= startedAt
+      : tokenTime(value) < startedAt - CLOCK_MARGIN_MS,
+  )
 }

@@ -104,7 +104,13 @@ const leadRead = async (
   const safeFor = (outcome: DatabaseOutcome) =>
     (!outcome.ok || outcome.storable !== false) &&
     (!lead.early ||
-      safeUnder(read.plan.tokenNames, read.snapshot, lead.early.knownBefore, outcome.startedAt))
+      safeUnder(
+        read.plan.tokenNames,
+        read.snapshot,
+        lead.early.knownBefore,
+        outcome.startedAt,
+        ctx.tokens.own,
+      ))
 
   if (control?.mode === 'refresh')
     return answer(await (db ?? readDatabaseFresh(ctx, read)), undefined)
@@ -128,7 +134,13 @@ const leadRead = async (
     const data = serialize(ctx, read, outcome.result)
     settle(data)
     if (data !== undefined && safeFor(outcome)) {
-      ctx.background.run(lookup.then(({ seen }) => fill(ctx, read, data, read.started, seen)))
+      fill(
+        ctx,
+        read,
+        data,
+        read.started,
+        lookup.then(({ seen }) => seen),
+      )
     }
     return outcome.result
   }

@@ -87,10 +87,3 @@ export const snapshotValues = (
   }
   return at === snapshot.length ? values : undefined
 }
-
-/** The newest token time in a list of values: no write they reflect committed after it. */
-export const newestTokenTime = (values: readonly string[]): number => {
-  let newest = 0
-  for (const value of values) newest = Math.max(newest, tokenTime(value))
-  return newest
-}
