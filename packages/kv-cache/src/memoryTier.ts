@@ -87,6 +87,12 @@ export class MemoryTier {
     }
   }
 
+  /** Notes that the query's entry under `snapshot` is in KV (or left to a newer write there). */
+  markWritten(query: string, snapshot: string): void {
+    const slot = this.#entries.get(query)
+    if (slot?.snapshot === snapshot) slot.kv = true
+  }
+
   delete(query: string): void {
     const slot = this.#entries.get(query)
     if (!slot) return

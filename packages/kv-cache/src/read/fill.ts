@@ -98,44 +98,75 @@ export const putEntry = (
   }
 }
 
+/** A result's entry, in memory at once (when on); `undefined` when it is too big to store. */
+const remember = (
+  ctx: CacheContext,
+  read: PlannedRead,
+  data: string,
+  started: number,
+): MemoryEntry | undefined => {
+  if (overBytes(data, ctx.options.maxEntryBytes)) {
+    ctx.emit({ type: 'skip-size', bytes: utf8Bytes(data), ...eventFields(ctx, read, started) })
+    return undefined
+  }
+  // The expiry travels with the entry: KV rejects expirationTtl under 60 s, ours may be shorter.
+  const entry: MemoryEntry = {
+    data,
+    expiresAt: Date.now() + read.ttl * 1000,
+    storedAt: started,
+    kv: false,
+  }
+  ctx.emit({ type: 'store', bytes: utf8Bytes(data), ...eventFields(ctx, read, started) })
+  if (ctx.memory.enabled) ctx.memory.set(read.plan.query, read.snapshot, entry)
+  return entry
+}
+
+/**
+ * Writes an entry to KV unless KV holds this very answer already (`seen`, what the lookup found
+ * for this query), or admission or the day's KV write budget keeps it out.
+ */
+const writeEntry = (
+  ctx: CacheContext,
+  read: PlannedRead,
+  entry: MemoryEntry,
+  started: number,
+  seen: StoredEntry | undefined,
+): void => {
+  const now = Date.now()
+  if (seen?.identity === read.identity && seen.expiresAt > now) {
+    ctx.memory.markWritten(read.plan.query, read.snapshot) // the database answered first
+    return
+  }
+  if (!ctx.store.writable) return
+  const skip = ctx.admission.decide(read.plan.admissionKey, now, read.ttl * 1000)
+  if (skip) {
+    ctx.emit({ type: 'kv-skip', reason: skip, ...eventFields(ctx, read, started) })
+    return
+  }
+  // In KV from here on: written now, or left to another isolate's newer write.
+  ctx.memory.markWritten(read.plan.query, read.snapshot)
+  putEntry(ctx, read, entry, now, seen)
+}
+
 /**
  * Stores a result's text: in memory, and in KV unless admission or the day's KV write budget
  * keeps it out. Results over `maxEntryBytes` (UTF-8 bytes, as KV counts them) are not stored at
- * all. `seen` is what the lookup found in KV for this query, if anything.
+ * all. `seen` is what the lookup found in KV for this query, if anything; when it is still to come
+ * (a hedged read the database answered first), the memory tier has the entry at once and the KV
+ * write waits for it.
  */
 export const fill = (
   ctx: CacheContext,
   read: PlannedRead,
   data: string,
   started = read.started,
-  seen?: StoredEntry,
+  seen?: StoredEntry | Promise<StoredEntry | undefined>,
 ): void => {
-  if (overBytes(data, ctx.options.maxEntryBytes)) {
-    ctx.emit({ type: 'skip-size', bytes: utf8Bytes(data), ...eventFields(ctx, read, started) })
-    return
-  }
-  // The expiry travels with the entry: KV rejects expirationTtl under 60 s, ours may be shorter.
-  const now = Date.now()
-  const entry: MemoryEntry = {
-    data,
-    expiresAt: now + read.ttl * 1000,
-    storedAt: started,
-    kv: false,
-  }
-  ctx.emit({ type: 'store', bytes: utf8Bytes(data), ...eventFields(ctx, read, started) })
-  if (seen?.identity === read.identity && seen.expiresAt > now) {
-    entry.kv = true // KV holds this very answer already (the database answered first)
-  } else if (ctx.store.writable) {
-    const skip = ctx.admission.decide(read.plan.admissionKey, now, read.ttl * 1000)
-    if (skip) {
-      ctx.emit({ type: 'kv-skip', reason: skip, ...eventFields(ctx, read, started) })
-    } else {
-      // In KV from here on: written now, or left to another isolate's newer write.
-      entry.kv = true
-      putEntry(ctx, read, entry, now, seen)
-    }
-  }
-  if (ctx.memory.enabled) ctx.memory.set(read.plan.query, read.snapshot, entry)
+  const entry = remember(ctx, read, data, started)
+  if (!entry) return
+  if (seen instanceof Promise) {
+    ctx.background.run(seen.then((found) => writeEntry(ctx, read, entry, started, found)))
+  } else writeEntry(ctx, read, entry, started, seen)
 }
 
 /** Serializes a result and stores it; returns the text (for reads waiting on this one). */
