@@ -11,7 +11,13 @@ beforeAll(async () => {
   // Fresh in-memory D1 and KV from wrangler.jsonc, made as `pnpm start` makes them, not persisted.
   cloudflare = await getCloudflareContext({ persist: false })
   payload = await getPayload({
-    config: createConfig({ ...cloudflare, logLevel: 'warn' }),
+    // The scenario counts hits: no hedge (a local KV read can be slower than local D1, and the
+    // database would answer a read the cache holds) and no timeouts on a loaded machine.
+    config: createConfig({
+      ...cloudflare,
+      logLevel: 'warn',
+      cache: { hedgeMs: false, timeoutMs: 10_000 },
+    }),
     key: `example-d1-smoke-${Date.now()}`,
   })
 })

@@ -30,7 +30,14 @@ beforeAll(async () => {
   // Fresh in-memory KV from wrangler.jsonc, as `pnpm start` makes it, not persisted.
   cloudflare = await getCloudflareContext({ persist: false })
   payload = await getPayload({
-    config: createConfig({ ...cloudflare, connectionString: url.toString(), logLevel: 'warn' }),
+    // The scenario counts hits: no hedge (a local KV read can be slower than local PostgreSQL, and
+    // the database would answer a read the cache holds) and no timeouts on a loaded machine.
+    config: createConfig({
+      ...cloudflare,
+      connectionString: url.toString(),
+      logLevel: 'warn',
+      cache: { hedgeMs: false, timeoutMs: 10_000 },
+    }),
     key: database,
   })
 })

@@ -3,6 +3,7 @@ import type { Payload, Plugin } from 'payload'
 import { type CacheEvent, withKVCache } from 'payload-kv-cache'
 import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
 import { type SeedResult, seed } from 'payload-kv-cache-test-fixtures/seed'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   type CollectionInvalidationArgs,
@@ -56,7 +57,8 @@ describe('kvCachePlugin hooks on sqlite', () => {
   beforeAll(async () => {
     started = await startPayload({
       kind: 'sqlite',
-      wrap: (factory, kv) => withKVCache(factory, kv, { onEvent: (event) => log.push({ event }) }),
+      wrap: (factory, kv) =>
+        withKVCache(factory, kv, steady({ onEvent: (event: CacheEvent) => log.push({ event }) })),
       plugins: [
         markHooks(log, 'before'),
         kvCachePlugin({

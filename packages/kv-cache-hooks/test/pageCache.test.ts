@@ -3,6 +3,7 @@ import type { Config, Payload, Plugin } from 'payload'
 import { flush, type Invalidated, KVCacheConfigError, withKVCache } from 'payload-kv-cache'
 import { createDatabase, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { startPayload, type TestPayload, type Wrap } from 'payload-kv-cache-test-fixtures/payload'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type KVCachePluginOptions, kvCachePlugin, readForPageCache } from '../src/index.js'
 import { pageTags, revalidationTags } from '../src/utilities/pageCacheTags.js'
@@ -188,7 +189,7 @@ for (const setup of setups) {
 
       beforeAll(async () => {
         started = await setup.start(
-          (factory, kv) => withKVCache(factory, kv, { timeoutMs: 10_000 }),
+          (factory, kv) => withKVCache(factory, kv, steady()),
           [
             kvCachePlugin({
               pageCache: {

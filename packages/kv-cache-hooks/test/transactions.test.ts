@@ -3,6 +3,7 @@ import type { Payload, Plugin } from 'payload'
 import { type CacheEvent, getCacheStats, withKVCache } from 'payload-kv-cache'
 import { createDatabase, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { startPayload, type TestPayload, type Wrap } from 'payload-kv-cache-test-fixtures/payload'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { kvCachePlugin } from '../src/index.js'
 
@@ -103,7 +104,8 @@ for (const setup of setups) {
 
     beforeAll(async () => {
       started = await setup.start(
-        (factory, kv) => withKVCache(factory, kv, { onEvent: (event) => events.push(event) }),
+        (factory, kv) =>
+          withKVCache(factory, kv, steady({ onEvent: (event: CacheEvent) => events.push(event) })),
         [kvCachePlugin({ collections: { posts: () => [{ global: 'header' }] } }), lookInside],
       )
       payload = started.payload

@@ -2,9 +2,9 @@ import type { Plugin } from 'payload'
 import { type DatabaseKind, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
 import { type SeedResult, seed } from 'payload-kv-cache-test-fixtures/seed'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CacheEvent, flush, onCacheEvent, withKVCache } from '../src/index.js'
-import { steady } from './fixtures/steady.js'
 
 type Committed = Extract<CacheEvent, { type: 'committed' }>
 

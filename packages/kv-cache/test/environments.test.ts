@@ -1,9 +1,9 @@
 import { type DatabaseKind, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { describe, expect, it } from 'vitest'
 import { databaseIdentity } from '../src/dependencies/databaseIdentity.js'
 import { settled, withKVCache } from '../src/index.js'
-import { steady } from './fixtures/steady.js'
 
 /**
  * Two environments (staging and production) with the same schema and their own databases, behind

@@ -2,12 +2,12 @@ import type { KVNamespace } from '@cloudflare/workers-types'
 import type { Payload } from 'payload'
 import { faultyKV, instrumentKV, type KVFaultPlan } from 'payload-kv-cache-test-fixtures/kv'
 import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, resetCacheStats, settled, withKVCache } from '../src/index.js'
 import { isTokenKey, tokenKey } from '../src/storage/storageKeys.js'
 import { collectionList, documentToken } from '../src/storage/tokenNames.js'
 import type { KVCacheOptions } from '../src/types.js'
-import { steady } from './fixtures/steady.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 
 /**

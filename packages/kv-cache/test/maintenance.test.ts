@@ -1,5 +1,6 @@
 import { instrumentKV } from 'payload-kv-cache-test-fixtures/kv'
 import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   flush,
@@ -12,7 +13,6 @@ import {
   withKVCache,
 } from '../src/index.js'
 import { isTokenKey, parseEntryKey, tokenPrefix } from '../src/storage/storageKeys.js'
-import { steady } from './fixtures/steady.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 import { observeAdapter } from './suites/decorators.js'
 

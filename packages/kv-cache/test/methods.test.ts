@@ -3,10 +3,10 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BaseDatabaseAdapter, DatabaseAdapterObj } from 'payload'
 import { startPayload } from 'payload-kv-cache-test-fixtures/payload'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { describe, expect, it, vi } from 'vitest'
 import { adapterMethods } from '../src/adapter/adapterMethods.js'
 import { withKVCache } from '../src/index.js'
-import { steady } from './fixtures/steady.js'
 
 /** The members of `BaseDatabaseAdapter` as the installed Payload declares them. */
 const installedAdapterMembers = (): string[] => {

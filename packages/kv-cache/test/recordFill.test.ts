@@ -1,9 +1,9 @@
 import { startPayload, type TestPayload } from 'payload-kv-cache-test-fixtures/payload'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CacheEvent, onCacheEvent, settled, withKVCache } from '../src/index.js'
 import { recordFill } from '../src/read/recordFill.js'
 import { ALL, collectionItems, collectionList, documentToken } from '../src/storage/tokenNames.js'
-import { steady } from './fixtures/steady.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 
 /**

@@ -1,9 +1,9 @@
 import type { Payload } from 'payload'
 import { instrumentKV } from 'payload-kv-cache-test-fixtures/kv'
 import { startPayload } from 'payload-kv-cache-test-fixtures/payload'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, settled, withKVCache } from '../src/index.js'
-import { steady } from './fixtures/steady.js'
 import { type CachedPair, startCachedPair } from './suites/cacheSuite.js'
 
 /**

@@ -9,9 +9,9 @@ import {
 } from 'payload-kv-cache-test-fixtures/kv'
 import { startPair, startPayload, type TestPair } from 'payload-kv-cache-test-fixtures/payload'
 import { type SeedResult, seed } from 'payload-kv-cache-test-fixtures/seed'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { withKVCache } from '../../src/index.js'
 import type { KVCacheOptions } from '../../src/types.js'
-import { steady } from '../fixtures/steady.js'
 
 /** Database calls that got past the cache, by adapter method and collection or global slug. */
 export type DatabaseCalls = {
@@ -107,7 +107,7 @@ export const startControlPair = async (
       return withKVCache(
         observed,
         kvCalls.kv,
-        steady({ ...options, waitUntil: (p) => background.push(p) }),
+        steady({ ...options, waitUntil: (p: Promise<unknown>) => background.push(p) }),
       )
     },
   })
@@ -208,7 +208,7 @@ export const startIsolate = async (
       return withKVCache(
         factory,
         kvCalls.kv,
-        steady({ ...options, waitUntil: (p) => background.push(p) }),
+        steady({ ...options, waitUntil: (p: Promise<unknown>) => background.push(p) }),
       )
     },
   })

@@ -1,10 +1,10 @@
 import type { Payload, Where } from 'payload'
 import type { DatabaseKind } from 'payload-kv-cache-test-fixtures/databases'
 import { startPair, type TestPair } from 'payload-kv-cache-test-fixtures/payload'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCacheStats, resetCacheStats, withKVCache } from '../../src/index.js'
 import { buildFuzzConfig, HIDDEN_TEAM } from '../fixtures/fuzzSchema.js'
-import { steady } from '../fixtures/steady.js'
 import { type RestClient, restClient } from './controlPair.js'
 
 type ID = number | string

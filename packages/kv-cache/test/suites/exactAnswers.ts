@@ -2,9 +2,9 @@ import type { DatabaseAdapterObj, Payload, Where } from 'payload'
 import type { DatabaseKind } from 'payload-kv-cache-test-fixtures/databases'
 import { startPair, type TestPair } from 'payload-kv-cache-test-fixtures/payload'
 import { type SeedResult, seed } from 'payload-kv-cache-test-fixtures/seed'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CacheEvent, flush, getCacheStats, withKVCache } from '../../src/index.js'
-import { steady } from '../fixtures/steady.js'
 
 /**
  * Queries JSON cannot tell apart, which the database answers differently (seen on sqlite, D1 or
@@ -92,7 +92,7 @@ export const exactAnswers = (kind: DatabaseKind) => {
           withKVCache(
             withDatedGlobals(factory),
             kv,
-            steady({ onEvent: (event) => events.push(event) }),
+            steady({ onEvent: (event: CacheEvent) => events.push(event) }),
           ),
       })
       data = await seed(pair.plain, { posts: 12 })

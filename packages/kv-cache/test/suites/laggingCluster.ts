@@ -8,9 +8,9 @@ import {
 import { startMiniflare } from 'payload-kv-cache-test-fixtures/miniflare'
 import type { BuildConfig } from 'payload-kv-cache-test-fixtures/payload'
 import { buildTestConfig } from 'payload-kv-cache-test-fixtures/schema'
+import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { withKVCache } from '../../src/index.js'
 import type { KVCacheOptions } from '../../src/types.js'
-import { steady } from '../fixtures/steady.js'
 
 /**
  * Isolates over a database whose reads lag behind its primary (see the fixtures'
