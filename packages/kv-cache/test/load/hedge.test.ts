@@ -42,6 +42,35 @@ describe('hedged lookups (sqlite, production KV rules with cold reads of seconds
     expect(getCacheStats(second.payload).total.hits.kv).toBe(1)
   }, 60_000)
 
+  it('keeps what the database answered first in memory at once: the same read right after it is a hit', async () => {
+    const isolate = await world.isolate({ timeoutMs: 10_000 })
+    // Its tokens come in with a first read (a cold bulk get, 3 s); a second query under the same
+    // tokens then finds them fresh, and only its entry's KV lookup is cold.
+    await isolate.payload.find({ collection: 'posts', depth: 0, limit: 2, sort: 'slug' })
+    await isolate.settle()
+    const query = { collection: 'posts' as const, depth: 0, limit: 3, sort: '-slug' }
+    expect(await isolate.payload.find(query)).toEqual(await world.plain.find(query))
+    const reads = isolate.databaseReads
+    // KV is still looking for the entry; the answer is this isolate's already.
+    expect(await isolate.payload.find(query)).toEqual(await world.plain.find(query))
+    expect(isolate.databaseReads).toBe(reads)
+    await isolate.settle()
+  }, 60_000)
+
+  it('stores a read made right after this isolate’s own save, though its tokens came late', async () => {
+    const id = world.data.published[2] as number
+    const isolate = await world.isolate({ timeoutMs: 10_000 })
+    await isolate.payload.update({ collection: 'posts', id, data: { title: 'Own save' } })
+    // Its tokens are partly this isolate's own (just made) and partly cold in KV: the database
+    // answers first, and the answer may be stored under them once they arrive, as every write
+    // they record was made before the read began — its own on its own clock.
+    expect(await title(isolate.payload, id)).toBe('Own save')
+    await isolate.settle()
+    const reads = isolate.databaseReads
+    expect(await title(isolate.payload, id)).toBe('Own save')
+    expect(isolate.databaseReads).toBe(reads)
+  }, 60_000)
+
   it('never stores a database read under tokens that arrived after a write it may have missed', async () => {
     const id = world.data.published[1] as number
     const writer = await world.isolate({ timeoutMs: 10_000 })
