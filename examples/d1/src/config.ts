@@ -41,10 +41,13 @@ export const createConfig = ({
   pageCache,
 }: ExampleConfigOptions): Promise<SanitizedConfig> => {
   // D1 read replication (turn it on for the database in the dashboard or with wrangler): one
-  // session per isolate, moved to a writer's bookmark by the cache when a miss needs it.
+  // session per isolate, moved to a writer's bookmark by the cache when a miss needs it. Where the
+  // binding has no sessions (wrangler's platform proxy, which the seed and the scripts run on),
+  // there is nothing to replicate: the plain binding.
+  const sessions = typeof (env.D1 as { withSession?: unknown }).withSession === 'function'
   const database = sqliteD1Adapter({
     binding: env.D1,
-    readReplicas: 'first-primary',
+    ...(sessions ? { readReplicas: 'first-primary' as const } : {}),
     ...(push === false ? { push: false } : {}),
   })
   const app = appConfig()
