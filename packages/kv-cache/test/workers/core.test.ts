@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers'
-import type { BaseDatabaseAdapter, DatabaseAdapterObj, Payload } from 'payload'
+import type { BaseDatabaseAdapter, DatabaseAdapterObj } from 'payload'
 import { describe, expect, it } from 'vitest'
 import { getCacheStats, settled, withCacheControl, withKVCache } from '../../src/index.js'
+import { postsPayload } from './postsPayload.js'
 
 /**
  * The core inside workerd against the real KV binding: Web Crypto keys, KV bulk gets and puts,
@@ -33,21 +34,9 @@ const memoryAdapter = (rows: Map<number, Doc>, calls: { reads: number }): Databa
     }) as unknown as BaseDatabaseAdapter,
 })
 
-const title = { name: 'title', type: 'text' }
-
-const fakePayload = (): Payload =>
-  ({
-    config: {
-      // Shaped as Payload's sanitized config: the cache reads the flattened fields.
-      collections: [{ slug: 'posts', fields: [title], flattenedFields: [title] }],
-      globals: [],
-    },
-    logger: { info() {}, warn() {}, error() {} },
-  }) as unknown as Payload
-
 const start = (rows: Map<number, Doc>, namespace: string) => {
   const calls = { reads: 0 }
-  const payload = fakePayload()
+  const payload = postsPayload()
   const db = withKVCache(memoryAdapter(rows, calls), () => env.CACHE, {
     namespace,
     maxStaleMs: 100,

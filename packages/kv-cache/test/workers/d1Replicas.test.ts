@@ -1,8 +1,9 @@
 import { env } from 'cloudflare:workers'
-import type { BaseDatabaseAdapter, DatabaseAdapterObj, Payload } from 'payload'
+import type { BaseDatabaseAdapter, DatabaseAdapterObj } from 'payload'
 import { laggingD1 } from 'payload-kv-cache-test-fixtures/laggingD1'
 import { describe, expect, it } from 'vitest'
 import { getCacheStats, settled, withKVCache } from '../../src/index.js'
+import { postsPayload } from './postsPayload.js'
 
 /**
  * D1 read replication inside workerd: the lagging D1 double over two real D1 databases (primary
@@ -50,16 +51,6 @@ const d1Adapter = (binding: D1Database, calls: { reads: number }): DatabaseAdapt
     }) as unknown as BaseDatabaseAdapter,
 })
 
-const title = { name: 'title', type: 'text' }
-const fakePayload = (): Payload =>
-  ({
-    config: {
-      collections: [{ slug: 'posts', fields: [title], flattenedFields: [title] }],
-      globals: [],
-    },
-    logger: { info() {}, warn() {}, error() {} },
-  }) as unknown as Payload
-
 const byID = (id: number) => ({
   collection: 'posts',
   where: { and: [{ id: { equals: id } }] },
@@ -78,7 +69,7 @@ describe('D1 read replication inside workerd (the lagging double)', () => {
 
     const isolate = async () => {
       const calls = { reads: 0 }
-      const payload = fakePayload()
+      const payload = postsPayload()
       const db = withKVCache(d1Adapter(replicated.binding, calls), () => env.CACHE, {
         namespace: 'd1-replicas',
         invalidationCheckMs: 100,

@@ -5,6 +5,7 @@ import { settled } from '../../../src/index.js'
 import { buildFuzzConfig } from '../../fixtures/fuzzSchema.js'
 import { type LaggingCluster, startLaggingCluster } from '../laggingCluster.js'
 import { generator } from './generator.js'
+import { outcome } from './outcome.js'
 import { type Read, read } from './reads.js'
 import { seedData } from './seedData.js'
 import { aimedWrite, write } from './writes.js'
@@ -34,17 +35,6 @@ export type LaggingFuzzOptions = {
 
 /** The bound: readers re-read their tokens after this long. */
 const CHECK_MS = 100
-
-const outcome = (run: () => Promise<unknown>) =>
-  run().then(
-    (value) => ({ value }),
-    (error: Error) => ({
-      error: error.message.replace(
-        /[0-9a-f]{8}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{12}/g,
-        'alias',
-      ),
-    }),
-  )
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

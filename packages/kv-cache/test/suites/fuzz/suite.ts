@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withKVCache } from '../../../src/index.js'
 import { buildFuzzConfig } from '../../fixtures/fuzzSchema.js'
 import { generator } from './generator.js'
+import { outcome } from './outcome.js'
 import { type Read, read } from './reads.js'
 import { seedData } from './seedData.js'
 import { aimedWrite, write } from './writes.js'
@@ -30,18 +31,6 @@ import { aimedWrite, write } from './writes.js'
 const trace = (context: string, query: string) => {
   if (process.env.FUZZ_DEBUG) console.log(context, query)
 }
-
-/** A result, or the error it threw (with drizzle's random table aliases taken out of the SQL). */
-const outcome = (run: () => Promise<unknown>) =>
-  run().then(
-    (value) => ({ value }),
-    (error: Error) => ({
-      error: error.message.replace(
-        /[0-9a-f]{8}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{12}/g,
-        'alias',
-      ),
-    }),
-  )
 
 export type FuzzOptions = {
   steps: number
