@@ -1,12 +1,12 @@
-import { sqliteAdapter } from '@payloadcms/db-sqlite'
 import type { Config, Payload, Plugin } from 'payload'
 import { flush, type Invalidated, KVCacheConfigError, withKVCache } from 'payload-kv-cache'
-import { createDatabase, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
+import { hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { startPayload, type TestPayload, type Wrap } from 'payload-kv-cache-test-fixtures/payload'
 import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type KVCachePluginOptions, kvCachePlugin, readForPageCache } from '../src/index.js'
 import { pageTags, revalidationTags } from '../src/utilities/pageCacheTags.js'
+import { startTransactionalSqlite } from './transactionalSqlite.js'
 
 /**
  * Page caches (`pageCache`): a render tags itself from the reads it makes, in the cache's own
@@ -120,28 +120,7 @@ const setups: Array<{ name: string; skip: boolean; transactions: boolean; start:
     name: 'sqlite with transactionOptions',
     skip: false,
     transactions: true,
-    start: async (wrap, plugins) => {
-      const database = await createDatabase('sqlite')
-      const adapter = sqliteAdapter({
-        client: { url: database.location },
-        busyTimeout: 5000,
-        transactionOptions: {},
-      })
-      const started = await startPayload({
-        kind: 'sqlite',
-        database,
-        wrap: (_attach, kv) => wrap(adapter, kv),
-        plugins,
-      })
-      return {
-        ...started,
-        cleanup: async () => {
-          await started.cleanup()
-          ;(started.payload.db as unknown as { client?: { close(): void } }).client?.close()
-          await database.cleanup()
-        },
-      }
-    },
+    start: startTransactionalSqlite,
   },
   {
     name: 'postgres',

@@ -1,11 +1,11 @@
-import { sqliteAdapter } from '@payloadcms/db-sqlite'
 import type { Payload, Plugin } from 'payload'
 import { type CacheEvent, getCacheStats, withKVCache } from 'payload-kv-cache'
-import { createDatabase, hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
+import { hasPostgres } from 'payload-kv-cache-test-fixtures/databases'
 import { startPayload, type TestPayload, type Wrap } from 'payload-kv-cache-test-fixtures/payload'
 import { steady } from 'payload-kv-cache-test-fixtures/steady'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { kvCachePlugin } from '../src/index.js'
+import { startTransactionalSqlite } from './transactionalSqlite.js'
 
 /** What a hook listed after the plugin's saw, inside the write, before the commit. */
 type Inside = { transactionID: unknown; headerInvalidations: number; headerRead: string[] }
@@ -17,28 +17,7 @@ const setups: Array<{ name: string; skip: boolean; start: Start }> = [
     // The fixtures' sqlite has no transactions (Payload's default): this one turns them on.
     name: 'sqlite with transactionOptions',
     skip: false,
-    start: async (wrap, plugins) => {
-      const database = await createDatabase('sqlite')
-      const adapter = sqliteAdapter({
-        client: { url: database.location },
-        busyTimeout: 5000,
-        transactionOptions: {},
-      })
-      const started = await startPayload({
-        kind: 'sqlite',
-        database,
-        wrap: (_attach, kv) => wrap(adapter, kv),
-        plugins,
-      })
-      return {
-        ...started,
-        cleanup: async () => {
-          await started.cleanup()
-          ;(started.payload.db as unknown as { client?: { close(): void } }).client?.close()
-          await database.cleanup()
-        },
-      }
-    },
+    start: startTransactionalSqlite,
   },
   {
     name: 'postgres',
